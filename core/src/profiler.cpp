@@ -22,6 +22,27 @@ Profiler::Profiler(size_t capacity_per_zone) : capacity_(std::max<size_t>(1, cap
 
 void Profiler::record(const std::string& zone, double ms) {
   std::lock_guard<std::mutex> lock(mu_);
+  resolvePendingLocked();
+  recordLocked(zone, ms);
+}
+
+void Profiler::recordPending(const std::string& zone, std::function<std::optional<double>()> poll) {
+  std::lock_guard<std::mutex> lock(mu_);
+  pending_.push_back({zone, std::move(poll)});
+  resolvePendingLocked();
+}
+
+void Profiler::resolvePendingLocked() const {
+  // Events complete in stream order: stop at the first unfinished one.
+  while (!pending_.empty()) {
+    std::optional<double> ms = pending_.front().poll();
+    if (!ms) { break; }
+    recordLocked(pending_.front().zone, *ms);
+    pending_.pop_front();
+  }
+}
+
+void Profiler::recordLocked(const std::string& zone, double ms) const {
   Ring& r = zones_[zone];
   if (r.count == 0) { r.mn = r.mx = ms; }
   r.mn = std::min(r.mn, ms);
@@ -41,11 +62,13 @@ void Profiler::clear() {
   std::lock_guard<std::mutex> lock(mu_);
   zones_.clear();
   counters_.clear();
+  pending_.clear();
 }
 
 ProfileReport Profiler::report() const {
   ProfileReport rep;
   std::lock_guard<std::mutex> lock(mu_);
+  resolvePendingLocked();
   for (const auto& [name, r] : zones_) {
     ZoneStats z;
     z.name = name;

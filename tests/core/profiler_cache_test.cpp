@@ -86,3 +86,24 @@ TEST(LruCache, EvictsLeastRecentlyUsedByCharge) {
 
 }  // namespace
 }  // namespace atelier
+
+namespace atelier {
+namespace {
+TEST(Profiler, PendingDeviceSamplesResolveInOrderWithoutBlocking) {
+  Profiler p;
+  bool first_ready = false;
+  p.recordPending("gpu", [&]() -> std::optional<double> { return first_ready ? std::optional<double>(2.0) : std::nullopt; });
+  p.recordPending("gpu", [] { return std::optional<double>(4.0); });
+  EXPECT_EQ(p.report().find("gpu"), nullptr);   // first not finished: nothing resolved (stream order)
+  first_ready = true;
+  auto r = p.report();
+  ASSERT_NE(r.find("gpu"), nullptr);
+  EXPECT_EQ(r.find("gpu")->count, 2);
+  EXPECT_DOUBLE_EQ(r.find("gpu")->mean_ms, 3.0);
+  {
+    DeviceZone z("cpu_zone", c10::Device(c10::kCPU), &p);   // CPU device: wall clock
+  }
+  EXPECT_EQ(p.report().find("cpu_zone")->count, 1);
+}
+}  // namespace
+}  // namespace atelier

@@ -6,10 +6,15 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
+#include <optional>
 #include <map>
 #include <mutex>
 #include <string>
+#include <memory>
 #include <vector>
+
+#include <c10/core/Device.h>
 
 namespace atelier {
 
@@ -35,16 +40,23 @@ class Profiler {
   explicit Profiler(size_t capacity_per_zone = 1024);
   void record(const std::string& zone, double ms);          // add one duration sample
   void setCounter(const std::string& name, double value);  // overwrite a counter
-  ProfileReport report() const;                             // snapshot
+  // Adds a device-timed sample resolved later: `poll` returns the duration once the GPU has passed both events
+  // (non-blocking), nullopt before. Resolved in record()/report() — never a device-wide synchronisation.
+  void recordPending(const std::string& zone, std::function<std::optional<double>()> poll);
+  ProfileReport report() const;                             // snapshot (resolves finished device samples)
   void clear();
   static Profiler& global();                                // process-wide default sink
   static Profiler*& threadCurrent();                        // zones on this thread record here (default: global)
 
  private:
   struct Ring { std::deque<double> samples; int64_t count = 0; double total = 0, mn = 0, mx = 0; };
+  struct Pending { std::string zone; std::function<std::optional<double>()> poll; };
+  void recordLocked(const std::string& zone, double ms) const;
+  void resolvePendingLocked() const;
   size_t capacity_;
   mutable std::mutex mu_;
-  std::map<std::string, Ring> zones_;        // GUARDED_BY(mu_)
+  mutable std::map<std::string, Ring> zones_;   // GUARDED_BY(mu_); mutable: report() folds in device samples
+  mutable std::deque<Pending> pending_;         // GUARDED_BY(mu_)
   std::map<std::string, double> counters_;   // GUARDED_BY(mu_)
 };
 
@@ -66,6 +78,21 @@ class ScopedZone {
   std::chrono::steady_clock::time_point t0_;
 };
 
+// Times a scope on `device`: CUDA events on the current stream for CUDA devices (resolved later, no sync),
+// wall clock otherwise. Records into `p` or the thread's current profiler.
+class DeviceZone {
+ public:
+  DeviceZone(const char* name, c10::Device device, Profiler* p = nullptr);
+  ~DeviceZone();
+  DeviceZone(const DeviceZone&) = delete;
+  DeviceZone& operator=(const DeviceZone&) = delete;
+ private:
+  const char* name_;
+  Profiler* p_;
+  std::optional<ScopedZone> cpu_;
+  std::shared_ptr<void> events_;   // CUDA start/end events (CUDA builds only)
+};
+
 // Makes `p` the current profiler of this thread for the scope (the runner installs its own).
 class ProfilerScope {
  public:
@@ -84,6 +111,9 @@ class ProfilerScope {
 #if defined(ATELIER_PROFILE_ENABLED)
 // Times the enclosing scope under `name` (a string literal).
 #define ATELIER_ZONE(name) ::atelier::ScopedZone ATELIER_ZONE_CAT_(_at_zone_, __LINE__)(name)
+// Times the enclosing scope on a device (CUDA events on GPU).
+#define ATELIER_DEVICE_ZONE(name, device) ::atelier::DeviceZone ATELIER_ZONE_CAT_(_at_dzone_, __LINE__)(name, device)
 #else
 #define ATELIER_ZONE(name) ((void)0)
+#define ATELIER_DEVICE_ZONE(name, device) ((void)0)
 #endif
