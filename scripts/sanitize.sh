@@ -14,10 +14,10 @@ case "$mode" in
     cmake -S . -B "$b" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DATELIER_BUILD_GUI=OFF \
       -DATELIER_SANITIZE="$mode" -DATELIER_BUILD_BENCH=OFF
     targets=(test_core)
-    [ "$mode" != thread ] && targets+=(test_io)
+    if [ "$mode" != thread ]; then targets+=(test_io); fi
     cmake --build "$b" -j "$(nproc)" --target "${targets[@]}"
     "$b/tests/core/test_core"
-    [ "$mode" != thread ] && "$b/tests/pipelines/io/test_io"
+    if [ "$mode" != thread ]; then "$b/tests/pipelines/io/test_io"; fi
     ;;
   fuzz)
     b=build-fuzz

@@ -8,7 +8,7 @@ PKGS=(
   libtorch-dev libopenblas0-openmp
   libopencv-dev libimgui-dev
   libgtest-dev libgmock-dev nlohmann-json3-dev libcli11-dev
-  libpng-dev
+  libpng-dev libjpeg62-turbo-dev zlib1g-dev
   xvfb xauth libgl1-mesa-dri
   nodejs npm
 )
