@@ -27,5 +27,5 @@ for b in "$BUILD"/bench/bench_*; do
   name=$(basename "$b")
   [[ "$name" =~ $FILTER ]] || continue
   echo "== $name"
-  timeout "${ATELIER_BENCH_TIMEOUT:-240}" "$b" --device cuda --json "$RESULTS/$name.json" 2>&1 | tail -n 30
+  timeout "${ATELIER_BENCH_TIMEOUT:-240}" "$b" --device cuda --out "$RESULTS/$name.json" 2>&1 | tail -n 30
 done
