@@ -12,10 +12,10 @@
 
 namespace {
 
-struct Run { int code; std::string out; };
+struct CliRun { int code; std::string out; };
 
 // Runs the CLI with `args` (shell-quoted by the caller), capturing stdout+stderr.
-Run cli(const std::string& args) {
+CliRun cli(const std::string& args) {
   std::string cmd = std::string(ATELIER_CLI_EXE) + " " + args + " 2>&1";
   FILE* p = popen(cmd.c_str(), "r");
   std::string out;
@@ -26,7 +26,7 @@ Run cli(const std::string& args) {
 }
 
 TEST(Cli, InfoListsCpu) {
-  Run r = cli("info --json");
+  CliRun r = cli("info --json");
   ASSERT_EQ(r.code, 0) << r.out;
   auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["devices"][0]["id"], "cpu");
@@ -36,12 +36,12 @@ TEST(Cli, InfoListsCpu) {
 TEST(Cli, InspectGoldenUnetListsEveryTensor) {
   ATELIER_REQUIRE_SHARED();
   std::string path = atelier::test::sharedDir() + "/golden/sd15-tiny/unet/diffusion_pytorch_model.safetensors";
-  Run r = cli("inspect --json '" + path + "'");
+  CliRun r = cli("inspect --json '" + path + "'");
   ASSERT_EQ(r.code, 0) << r.out;
   auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["count"], 494);
   EXPECT_EQ(j["tensors"].size(), 494u);
-  Run text = cli("inspect '" + path + "'");
+  CliRun text = cli("inspect '" + path + "'");
   EXPECT_NE(text.out.find("conv_in.weight"), std::string::npos);
   EXPECT_NE(text.out.find("494 tensors"), std::string::npos);
 }
@@ -49,18 +49,18 @@ TEST(Cli, InspectGoldenUnetListsEveryTensor) {
 TEST(Cli, InspectMalformedFileExitsOneWithTheReason) {
   auto path = (std::filesystem::temp_directory_path() / "atelier_cli_bad.safetensors").string();
   std::ofstream(path, std::ios::binary) << std::string("\x10\x00\x00\x00\x00\x00\x00\x00{\"a\":", 13);
-  Run r = cli("inspect '" + path + "'");
+  CliRun r = cli("inspect '" + path + "'");
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.out.find("atelier_cli_bad.safetensors"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("error:"), std::string::npos) << r.out;
-  Run missing = cli("inspect /nonexistent/file.safetensors");
+  CliRun missing = cli("inspect /nonexistent/file.safetensors");
   EXPECT_EQ(missing.code, 1);
   EXPECT_NE(missing.out.find("cannot open"), std::string::npos);
 }
 
 TEST(Cli, DemoWritesReport) {
   auto out = (std::filesystem::temp_directory_path() / "atelier_cli_demo").string();
-  Run r = cli("demo --quick --only core.devices --out '" + out + "'");
+  CliRun r = cli("demo --quick --only core.devices --out '" + out + "'");
   ASSERT_EQ(r.code, 0) << r.out;
   std::ifstream f(out + "/report.json");
   ASSERT_TRUE(f.good());
@@ -70,7 +70,7 @@ TEST(Cli, DemoWritesReport) {
 }
 
 TEST(Cli, UnknownSubcommandFails) {
-  Run r = cli("frobnicate");
+  CliRun r = cli("frobnicate");
   EXPECT_NE(r.code, 0);
 }
 
