@@ -34,7 +34,7 @@ if [ -f "$ROOT/package-lock.json" ]; then
     echo "setup: installing npm packages (npm ci) into $ROOT/node_modules"
     old="$ROOT/node_modules.setup-old"   # npm ci deletes node_modules first: keep the old one until it succeeds
     rm -rf "$old"; [ -d "$ROOT/node_modules" ] && mv "$ROOT/node_modules" "$old"
-    if (cd "$ROOT" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error); then
+    if (cd "$ROOT" && npm ci --omit=dev --no-audit --no-fund --ignore-scripts --loglevel=error); then
       echo "$lock_hash" > "$stamp"
       rm -rf "$old"
     elif [ -d "$old" ]; then
