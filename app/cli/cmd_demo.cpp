@@ -35,10 +35,12 @@ Status runDemo(const DemoContext& ctx, const std::vector<std::string>& only) {
       s = Status::Internal(name + ": " + e.what());
     }
     step["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    step["status"] = s.ok() ? "ok" : s.toString();
+    step["status"] = s.ok() ? (step.contains("skipped") ? "skipped" : "ok") : s.toString();
     if (!s.ok()) {
       ++failed;
       std::cout << "   failed: " << s.toString() << "\n";
+    } else if (step.contains("skipped")) {
+      std::cout << "   skipped: " << step["skipped"].get<std::string>() << "\n";
     } else {
       std::cout << "   ok (" << step["seconds"].get<double>() << " s)\n";
     }
@@ -68,6 +70,7 @@ void addDemoCommand(CLI::App& app) {
     }
     runAndReport(runDemo(*ctx, *only));
   });
+  addSdDemoSteps();
   addDemoStep("core.devices", [](const DemoContext& c, nlohmann::json& rep) {
     rep["libtorch"] = libtorchVersion();
     rep["devices"] = nlohmann::json::array();

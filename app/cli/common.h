@@ -52,6 +52,8 @@ struct DemoContext {
   std::string device = "cpu";
   bool quick = false;                              // smaller inputs (used by tests)
 };
+// A step returns OK after writing its results into `report`; to skip (e.g. no model available) it sets
+// report["skipped"] = reason and returns OK.
 using DemoFn = std::function<Status(const DemoContext&, nlohmann::json& report)>;
 void addDemoStep(std::string name, DemoFn fn);     // call from add<Mod>Commands
 const std::vector<std::pair<std::string, DemoFn>>& demoSteps();
@@ -59,5 +61,6 @@ const std::vector<std::pair<std::string, DemoFn>>& demoSteps();
 // Command registration (defined per module).
 void addCoreCommands(CLI::App& app);
 void addDemoCommand(CLI::App& app);
+void addSdDemoSteps();   // SD txt2img and editing demo steps (no-ops when those modules are absent)
 
 }  // namespace atelier::cli
