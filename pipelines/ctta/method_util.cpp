@@ -1,0 +1,68 @@
+// Shared method helpers: losses, BN modes, EMA, stochastic restore.
+#include "ctta/method_util.h"
+
+namespace atelier::ctta::mu {
+
+at::Tensor entropy(const at::Tensor& logits) {
+  return -(logits.softmax(1) * logits.log_softmax(1)).sum(1);
+}
+
+at::Tensor softCE(const at::Tensor& student, const at::Tensor& teacher) {
+  return -(teacher.softmax(1) * student.log_softmax(1)).sum(1);
+}
+
+void setBatchStatsMode(ClassifierNet& net) {
+  net.eval();
+  for (auto& p : net.parameters()) p.requires_grad_(false);
+  for (auto& m : net.modules(false))
+    if (dynamic_cast<torch::nn::BatchNorm2dImpl*>(m.get())) m->train(true);
+}
+
+std::vector<at::Tensor> bnAffine(ClassifierNet& net) {
+  std::vector<at::Tensor> out;
+  for (auto& m : net.modules(false))
+    if (auto* bn = dynamic_cast<torch::nn::BatchNorm2dImpl*>(m.get())) {
+      out.push_back(bn->weight);
+      out.push_back(bn->bias);
+    }
+  return out;
+}
+
+std::vector<std::pair<std::string, at::Tensor>> weightsAndBiases(torch::nn::Module& m) {
+  std::vector<std::pair<std::string, at::Tensor>> out;
+  for (auto& p : m.named_parameters(true)) {
+    const auto& k = p.key();
+    auto dot = k.find_last_of('.');
+    const std::string leaf = dot == std::string::npos ? k : k.substr(dot + 1);
+    if (leaf == "weight" || leaf == "bias") out.emplace_back(k, p.value());
+  }
+  return out;
+}
+
+void emaUpdate(torch::nn::Module& ema, torch::nn::Module& student, double m) {
+  torch::NoGradGuard ng;
+  auto sp = student.named_parameters(true);
+  for (auto& p : ema.named_parameters(true)) p.value().mul_(m).add_(sp[p.key()], 1.0 - m);
+}
+
+void stochasticRestore(const std::vector<std::pair<std::string, at::Tensor>>& params,
+                       const std::map<std::string, at::Tensor>& source, double p) {
+  if (p <= 0) return;
+  torch::NoGradGuard ng;
+  for (auto& [name, t] : params) {
+    auto it = source.find(name);
+    if (it == source.end()) continue;
+    at::Tensor mask = torch::rand(t.sizes(), t.options()).lt(p);
+    t.copy_(torch::where(mask, it->second, t));
+  }
+}
+
+std::map<std::string, at::Tensor> snapshot(const std::vector<std::pair<std::string, at::Tensor>>& params) {
+  std::map<std::string, at::Tensor> out;
+  for (auto& [n, t] : params) out[n] = t.detach().clone();
+  return out;
+}
+
+Result<std::shared_ptr<Classifier>> cloneModel(const Classifier& c) { return c.clone(); }
+
+}  // namespace atelier::ctta::mu

@@ -1,0 +1,31 @@
+// Internal helpers shared by the CTTA methods.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <memory>
+#include <vector>
+
+#include "ctta/classifier.h"
+
+namespace atelier::ctta::mu {
+
+at::Tensor entropy(const at::Tensor& logits);                            // [B,C] -> [B]
+at::Tensor softCE(const at::Tensor& student, const at::Tensor& teacher); // -Σ softmax(t)·log_softmax(s), [B]
+// BN in batch-statistics mode (train) and everything else in eval; requires_grad off for all parameters.
+void setBatchStatsMode(ClassifierNet& net);
+// BatchNorm affine parameters (weight, bias) of the net.
+std::vector<at::Tensor> bnAffine(ClassifierNet& net);
+// All "weight"/"bias" parameters (CoTTA's trainable set) and their names.
+std::vector<std::pair<std::string, at::Tensor>> weightsAndBiases(torch::nn::Module& m);
+// ema ← m·ema + (1−m)·student for every parameter (same names).
+void emaUpdate(torch::nn::Module& ema, torch::nn::Module& student, double m);
+// θ ← mask·θ_src + (1−mask)·θ, mask ~ Bernoulli(p), for the named parameters.
+void stochasticRestore(const std::vector<std::pair<std::string, at::Tensor>>& params,
+                       const std::map<std::string, at::Tensor>& source, double p);
+// Parameter snapshot (clones) by name.
+std::map<std::string, at::Tensor> snapshot(const std::vector<std::pair<std::string, at::Tensor>>& params);
+// Deep copy or abort-free error.
+Result<std::shared_ptr<Classifier>> cloneModel(const Classifier& c);
+
+}  // namespace atelier::ctta::mu

@@ -1,0 +1,94 @@
+// ViDA, Atelier CNN variant (Yangsenqiao/vida ported from ViT attention linears to the WideResNet block convs):
+// low-rank (r=1) + high-rank (r=128) 1×1 adapters in parallel to every block 3×3 conv, up-projections start at
+// zero, no source pre-training of the adapters; BN on batch statistics in student and teacher (CNN; the ViT has
+// LayerNorm). Per batch: teacher on 10 augmented views -> uncertainty U = 0.1·mean(unbiased var); homeostatic
+// scaling (code behaviour: only the low-rank scale follows it unless update_high_scale); teacher logits on x are
+// returned; student soft-CE to the teacher; Adam with backbone lr and adapter lr; EMA; stochastic restore.
+#include <torch/torch.h>
+
+#include "ctta/augment.h"
+#include "ctta/method_impl.h"
+#include "ctta/method_util.h"
+
+namespace atelier::ctta {
+namespace {
+class VidaMethod : public CttaMethod {
+ public:
+  VidaMethod(std::shared_ptr<Classifier> s, ParamSet p, const MethodContext& c)
+      : student_(std::move(s)), p_(std::move(p)), aug_(c.seed) {
+    torch::manual_seed(c.seed);
+    mu::setBatchStatsMode(student_->net());
+    source_ = student_->clone().value();
+    teacher_ = student_->clone().value();
+    params_ = mu::weightsAndBiases(student_->net());
+    for (auto& [n, t] : params_) t.requires_grad_(true);
+    source_state_ = mu::snapshot(params_);
+    resetOptimizer();
+  }
+  Result<at::Tensor> forwardAndAdapt(const at::Tensor& x) override {
+    at::Tensor target;
+    {
+      torch::NoGradGuard ng;
+      const int64_t n_aug = getInt(p_, "n_augment", 10);
+      std::vector<at::Tensor> outs;
+      for (int64_t i = 0; i < n_aug; ++i) outs.push_back(teacher_->logits(aug_(x)));
+      unc_ = n_aug > 1 ? 0.1 * torch::stack(outs).var(0, /*unbiased=*/true).mean().item<double>() : 0.0;
+      const bool high = unc_ >= getFloat(p_, "unc_thr", 0.05);
+      const double s_high = high ? 1 + unc_ : 1 - unc_, s_low = high ? 1 - unc_ : 1 + unc_;
+      for (auto* m : {student_.get(), teacher_.get()})
+        for (auto& a : m->net().adapters()) {
+          a->scale_low = s_low;
+          if (getBool(p_, "update_high_scale", false)) a->scale_high = s_high;
+        }
+      target = teacher_->logits(x);
+    }
+    at::Tensor y = student_->logits(x);
+    at::Tensor loss = mu::softCE(y, target).mean();
+    opt_->zero_grad();
+    loss.backward();
+    opt_->step();
+    mu::emaUpdate(teacher_->net(), student_->net(), getFloat(p_, "ema", 0.999));
+    mu::stochasticRestore(params_, source_state_, getFloat(p_, "restore_p", 0.1));
+    return target;
+  }
+  Result<at::Tensor> predict(const at::Tensor& x) override {
+    torch::NoGradGuard ng;
+    return teacher_->logits(x);
+  }
+  Status reset() override {
+    student_->copyFrom(*source_);
+    teacher_->copyFrom(*source_);
+    resetOptimizer();
+    return Status::Ok();
+  }
+  std::string name() const override { return "vida"; }
+  std::map<std::string, double> stats() const override { return {{"uncertainty", unc_}}; }
+
+ private:
+  void resetOptimizer() {
+    std::vector<at::Tensor> backbone, adapters;
+    for (auto& [n, t] : params_) (n.find("vida") != std::string::npos ? adapters : backbone).push_back(t);
+    const double lr = getFloat(p_, "lr", 1e-4), lr_ad = getFloat(p_, "adapter_lr", 1e-5);
+    std::vector<torch::optim::OptimizerParamGroup> groups;
+    groups.emplace_back(backbone, std::make_unique<torch::optim::AdamOptions>(lr));
+    groups.emplace_back(adapters, std::make_unique<torch::optim::AdamOptions>(lr_ad));
+    opt_ = std::make_unique<torch::optim::Adam>(groups, torch::optim::AdamOptions(lr));
+  }
+  std::shared_ptr<Classifier> student_, source_, teacher_;
+  ParamSet p_;
+  TtaAugment aug_;
+  std::vector<std::pair<std::string, at::Tensor>> params_;
+  std::map<std::string, at::Tensor> source_state_;
+  std::unique_ptr<torch::optim::Optimizer> opt_;
+  double unc_ = 0;
+};
+}  // namespace
+
+Result<std::unique_ptr<CttaMethod>> makeVida(std::shared_ptr<Classifier> m, const ParamSet& p, const MethodContext& c) {
+  ATELIER_RETURN_IF_ERROR(m->net().addAdapters(getInt(p, "rank_low", 1), getInt(p, "rank_high", 128))
+                              .withContext("vida"));
+  m->to(m->device());
+  return std::unique_ptr<CttaMethod>(std::make_unique<VidaMethod>(m, p, c));
+}
+
+}  // namespace atelier::ctta
