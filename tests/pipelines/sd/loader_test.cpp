@@ -1,5 +1,6 @@
 // Unit tests for model loading: LDM key conversion (SD1 and SD2/OpenCLIP incl. in_proj split), pickle
 // rejection and malformed-folder errors naming the file.
+#include "support/fs_util.h"
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
@@ -134,7 +135,7 @@ class TempDir {
                                                  std::to_string(counter_++))) {
     fs::create_directories(path_);
   }
-  ~TempDir() { std::error_code ec; fs::remove_all(path_, ec); }
+  ~TempDir() { atelier::test::removeTree(path_.string()); }
   std::string path() const { return path_.string(); }
   void write(const std::string& rel, const std::string& text) const {
     fs::create_directories((path_ / rel).parent_path());

@@ -1,4 +1,5 @@
 // tfjs LayersModel reader validation and the rebuilt network vs an independent reference.
+#include "support/fs_util.h"
 #include <gtest/gtest.h>
 
 #include <torch/torch.h>
@@ -21,9 +22,9 @@ class TfjsReaderTest : public ::testing::Test {
   void SetUp() override {
     dir_ = fs::temp_directory_path() / ("atelier_sr_reader_" + std::to_string(::getpid()) + "_" +
                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
+    atelier::test::removeTree(dir_.string());
   }
-  void TearDown() override { fs::remove_all(dir_); }
+  void TearDown() override { atelier::test::removeTree(dir_.string()); }
   // Writes the (possibly mutated) toy model and reads it back; returns the error message ("" when ok).
   std::string readBack(const ToyModel& t, Status* code = nullptr) {
     auto r = readTfjsModel(test::writeToyModel(dir_, t));

@@ -1,4 +1,5 @@
 // Tiled upscaling equals whole-image inference; alpha, gray, limits and cancellation.
+#include "support/fs_util.h"
 #include <gtest/gtest.h>
 
 #include <ATen/ATen.h>
@@ -17,7 +18,7 @@ namespace fs = std::filesystem;
 std::shared_ptr<Upscaler> toyUpscaler() {
   fs::path dir = fs::temp_directory_path() / ("atelier_sr_tiling_" + std::to_string(::getpid()));
   auto m = readTfjsModel(test::writeToyModel(dir, test::makeToyModel()));
-  fs::remove_all(dir);
+  atelier::test::removeTree(fs::path(dir).string());
   if (!m.ok()) return nullptr;
   auto up = Upscaler::fromModel(*m, c10::Device(c10::kCPU), c10::kFloat, /*input_range=*/1.0);
   return up.ok() ? *up : nullptr;
