@@ -23,7 +23,7 @@ set +e
 cmake --build "$BUILD" -j "$(nproc)" -- -k 0 2>&1 | grep -E "error|FAILED|warning: unused" | head -n 60
 "$BUILD/app/atelier-cli" info --json > "$RESULTS/info.json"
 cat "$RESULTS/info.json"
-(cd "$BUILD" && ctest --output-on-failure -L 'gpu|unit|shared' -j 4 2>&1 | tee "$RESULTS/ctest.log" | tail -n 40)
+(cd "$BUILD" && ctest --output-on-failure -L 'gpu|unit|shared' 2>&1 | tee "$RESULTS/ctest.log" | tail -n 40)
 for b in "$BUILD"/bench/bench_*; do
   name=$(basename "$b")
   [[ "$name" =~ $FILTER ]] || continue
