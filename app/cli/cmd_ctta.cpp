@@ -182,7 +182,7 @@ void addCttaCommands(CLI::App& app) {
       ATELIER_ASSIGN_OR_RETURN(auto r, ctta::runMethod(m, *model, stream, cfg));
       results.push_back(r);
     }
-    rep = ctta::resultsToJson(cfg, results);
+    rep["results"] = ctta::resultsToJson(cfg, results);
     std::ofstream(c.out_dir + "/ctta_bench.md") << ctta::resultsToTable(results);
     return Status::Ok();
   });
