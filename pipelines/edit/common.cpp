@@ -42,4 +42,16 @@ at::Tensor seededNoise(int64_t seed, const at::Tensor& like) {
   return n.to(like.device(), like.scalar_type());
 }
 
+Result<EditOutput> sourceTargetOutput(EditModel& model, const std::string& sampler, const at::Tensor& start,
+                                      const at::Tensor& latents) {
+  EditOutput out;
+  out.sampler = sampler;
+  out.start_latents = start;
+  out.source_latents = latents.narrow(0, 0, 1);
+  out.latents = latents.narrow(0, 1, 1);
+  ATELIER_ASSIGN_OR_RETURN(out.image, model.decodeLatents(out.latents));
+  ATELIER_ASSIGN_OR_RETURN(out.source_image, model.decodeLatents(out.source_latents));
+  return out;
+}
+
 }  // namespace atelier::edit

@@ -42,4 +42,8 @@ Result<at::Tensor> decodeOne(EditModel& model, const at::Tensor& latents);
 // Fresh N(0,1) noise shaped like `like` from a CPU generator seeded with `seed` (then moved to like's device).
 at::Tensor seededNoise(int64_t seed, const at::Tensor& like);
 
+// Output of a two-branch edit: latents [2,4,h,w] = [source, target] → both decoded; start = the shared z_T.
+Result<EditOutput> sourceTargetOutput(EditModel& model, const std::string& sampler, const at::Tensor& start,
+                                      const at::Tensor& latents);
+
 }  // namespace atelier::edit

@@ -61,14 +61,7 @@ Result<EditOutput> runMasaCtrl(EditModel& model, const at::Tensor& image, const 
   spec.hook = &hook;
   spec.run = run;
   ATELIER_ASSIGN_OR_RETURN(at::Tensor lat, denoise(model, *sampler, spec));
-  EditOutput out;
-  out.sampler = sampler->name();
-  out.start_latents = z_t;
-  out.source_latents = lat.narrow(0, 0, 1);
-  out.latents = lat.narrow(0, 1, 1);
-  ATELIER_ASSIGN_OR_RETURN(out.image, model.decodeLatents(out.latents));
-  ATELIER_ASSIGN_OR_RETURN(out.source_image, model.decodeLatents(out.source_latents));
-  return out;
+  return sourceTargetOutput(model, sampler->name(), z_t, lat);
 }
 
 }  // namespace atelier::edit
