@@ -43,11 +43,8 @@ class CottaMethod : public CttaMethod {
     at::Tensor loss = getBool(p_, "symmetric_ce", false)
                           ? (0.5 * mu::softCE(y, target) + 0.5 * mu::softCE(target, y)).mean()
                           : mu::softCE(y, target).mean();
-    opt_->zero_grad();
-    loss.backward();
-    opt_->step();
-    mu::emaUpdate(teacher_->net(), student_->net(), getFloat(p_, "ema", 0.999));
-    mu::stochasticRestore(params_, source_state_, getFloat(p_, "restore_p", 0.01));
+    mu::teacherStudentUpdate(*opt_, loss, teacher_->net(), student_->net(), getFloat(p_, "ema", 0.999), params_,
+                             source_state_, getFloat(p_, "restore_p", 0.01));
     return target;
   }
   Result<at::Tensor> predict(const at::Tensor& x) override {

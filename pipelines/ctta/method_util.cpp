@@ -65,4 +65,15 @@ std::map<std::string, at::Tensor> snapshot(const std::vector<std::pair<std::stri
 
 Result<std::shared_ptr<Classifier>> cloneModel(const Classifier& c) { return c.clone(); }
 
+void teacherStudentUpdate(torch::optim::Optimizer& opt, const at::Tensor& loss, torch::nn::Module& teacher,
+                          torch::nn::Module& student, double ema,
+                          const std::vector<std::pair<std::string, at::Tensor>>& params,
+                          const std::map<std::string, at::Tensor>& source, double restore_p) {
+  opt.zero_grad();
+  loss.backward();
+  opt.step();
+  emaUpdate(teacher, student, ema);
+  stochasticRestore(params, source, restore_p);
+}
+
 }  // namespace atelier::ctta::mu

@@ -23,6 +23,12 @@ void emaUpdate(torch::nn::Module& ema, torch::nn::Module& student, double m);
 // θ ← mask·θ_src + (1−mask)·θ, mask ~ Bernoulli(p), for the named parameters.
 void stochasticRestore(const std::vector<std::pair<std::string, at::Tensor>>& params,
                        const std::map<std::string, at::Tensor>& source, double p);
+// One mean-teacher update (CoTTA, ViDA): optimiser step on `loss`, EMA of the student into the teacher with
+// momentum `ema`, then stochastic restore of `params` towards `source` with probability `restore_p`.
+void teacherStudentUpdate(torch::optim::Optimizer& opt, const at::Tensor& loss, torch::nn::Module& teacher,
+                          torch::nn::Module& student, double ema,
+                          const std::vector<std::pair<std::string, at::Tensor>>& params,
+                          const std::map<std::string, at::Tensor>& source, double restore_p);
 // Parameter snapshot (clones) by name.
 std::map<std::string, at::Tensor> snapshot(const std::vector<std::pair<std::string, at::Tensor>>& params);
 // Deep copy or abort-free error.

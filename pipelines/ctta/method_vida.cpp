@@ -44,11 +44,8 @@ class VidaMethod : public CttaMethod {
     }
     at::Tensor y = student_->logits(x);
     at::Tensor loss = mu::softCE(y, target).mean();
-    opt_->zero_grad();
-    loss.backward();
-    opt_->step();
-    mu::emaUpdate(teacher_->net(), student_->net(), getFloat(p_, "ema", 0.999));
-    mu::stochasticRestore(params_, source_state_, getFloat(p_, "restore_p", 0.1));
+    mu::teacherStudentUpdate(*opt_, loss, teacher_->net(), student_->net(), getFloat(p_, "ema", 0.999), params_,
+                             source_state_, getFloat(p_, "restore_p", 0.1));
     return target;
   }
   Result<at::Tensor> predict(const at::Tensor& x) override {
