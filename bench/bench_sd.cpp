@@ -2,17 +2,29 @@
 // for the tiny (golden-sized), SD 1.5 and SD 2.1 configs. Prints JSON; never asserts timings.
 // Usage: bench_sd [--device cpu|cuda] [--dtype fp32|fp16|bf16] [--iters N] [--configs tiny,sd15,sd21]
 //                 [--size PX] [--steps N] [--no-txt2img] [--threads N] [--out FILE.json]
+//        bench_sd --load-memory [--dir DIR] [--configs sd15]: writes random-weight diffusers folders (fp32 and fp16
+//                 files) under DIR (default /tmp/atelier_sd_load_memory) and loads them in a child process per
+//                 (file dtype → target dtype) case, reporting peak RssAnon / loaded tensor bytes.
 #include <ATen/ATen.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 
 #include "atelier/device.h"
+#include "atelier/module_io.h"
+#include "atelier/safetensors.h"
 #include "sd/model_folder.h"
 #include "sd/txt2img.h"
 
@@ -27,6 +39,8 @@ struct Args {
   int64_t size = 0;   // 0: native (64 for tiny, 512 for sd15/sd21)
   bool txt2img = true;
   int threads = 0;
+  bool load_memory = false;
+  std::string load_dir = "/tmp/atelier_sd_load_memory";
 };
 
 struct Timing { double median_ms, mean_ms; int iters; };
@@ -88,6 +102,18 @@ ClipTokenizer byteTokenizer() {
   return ClipTokenizer::fromData(vocab, {}, "<|endoftext|>", "bench").value();
 }
 
+Result<std::vector<BenchConfig>> parseConfigs(const std::string& list) {
+  std::vector<BenchConfig> cfgs;
+  std::stringstream ss(list);
+  for (std::string name; std::getline(ss, name, ',');) {
+    if (name == "tiny") cfgs.push_back(tinyConfig());
+    else if (name == "sd15") cfgs.push_back({"sd15", UNetConfig::sd15(), VaeConfig::sd(), ClipTextConfig::sd15(), 512});
+    else if (name == "sd21") cfgs.push_back({"sd21", UNetConfig::sd21(), VaeConfig::sd(), ClipTextConfig::sd21(), 512});
+    else return Status::InvalidArgument("unknown config '" + name + "' (tiny, sd15, sd21)");
+  }
+  return cfgs;
+}
+
 nlohmann::json entry(const std::string& cfg, const std::string& what, const Timing& t, double ref_ms) {
   return {{"config", cfg}, {"bench", what}, {"median_ms", t.median_ms}, {"mean_ms", t.mean_ms},
           {"iters", t.iters}, {"ratio_to_ref", t.median_ms / ref_ms}};
@@ -103,14 +129,7 @@ Status run(const Args& a, nlohmann::json& report) {
   const at::Tensor ma = at::randn({1024, 1024}).to(dev, dt), mb = at::randn({1024, 1024}).to(dev, dt);
   const double ref_ms = timeIt([&] { (void)at::mm(ma, mb); }, std::max(a.iters, 5), dev).median_ms;
   report["ref_matmul_1024_ms"] = ref_ms;
-  std::vector<BenchConfig> cfgs;
-  std::stringstream ss(a.configs);
-  for (std::string name; std::getline(ss, name, ',');) {
-    if (name == "tiny") cfgs.push_back(tinyConfig());
-    else if (name == "sd15") cfgs.push_back({"sd15", UNetConfig::sd15(), VaeConfig::sd(), ClipTextConfig::sd15(), 512});
-    else if (name == "sd21") cfgs.push_back({"sd21", UNetConfig::sd21(), VaeConfig::sd(), ClipTextConfig::sd21(), 512});
-    else return Status::InvalidArgument("unknown config '" + name + "' (tiny, sd15, sd21)");
-  }
+  ATELIER_ASSIGN_OR_RETURN(std::vector<BenchConfig> cfgs, parseConfigs(a.configs));
   auto& results = report["results"];
   for (auto& c : cfgs) {
     const int64_t px = a.size > 0 ? a.size : c.size;
@@ -163,10 +182,176 @@ Status run(const Args& a, nlohmann::json& report) {
   return Status::Ok();
 }
 
+// ---- --load-memory: peak anonymous RSS while loading a diffusers folder, one child process per case ----------
+
+int64_t rssAnonBytes() {   // RssAnon of this process from /proc/self/status (-1 when unavailable)
+  char buf[4096];
+  const int fd = ::open("/proc/self/status", O_RDONLY);
+  if (fd < 0) return -1;
+  const ssize_t n = ::read(fd, buf, sizeof(buf) - 1);
+  ::close(fd);
+  if (n <= 0) return -1;
+  buf[n] = 0;
+  const char* p = std::strstr(buf, "RssAnon:");
+  return p ? std::strtoll(p + 8, nullptr, 10) * 1024 : -1;
+}
+
+nlohmann::json unetJson(const UNetConfig& c) {
+  return {{"_class_name", "UNet2DConditionModel"}, {"in_channels", c.in_channels}, {"out_channels", c.out_channels},
+          {"sample_size", c.sample_size}, {"block_out_channels", c.block_out_channels},
+          {"down_block_types", c.down_block_types}, {"up_block_types", c.up_block_types},
+          {"layers_per_block", c.layers_per_block}, {"attention_head_dim", c.num_heads},
+          {"transformer_layers_per_block", c.transformer_layers_per_block},
+          {"cross_attention_dim", c.cross_attention_dim}, {"use_linear_projection", c.use_linear_projection},
+          {"upcast_attention", c.upcast_attention}, {"norm_num_groups", c.norm_num_groups}, {"norm_eps", c.norm_eps}};
+}
+
+nlohmann::json vaeJson(const VaeConfig& c) {
+  return {{"_class_name", "AutoencoderKL"}, {"block_out_channels", c.block_out_channels},
+          {"down_block_types", std::vector<std::string>(c.block_out_channels.size(), "DownEncoderBlock2D")},
+          {"up_block_types", std::vector<std::string>(c.block_out_channels.size(), "UpDecoderBlock2D")},
+          {"layers_per_block", c.layers_per_block}, {"latent_channels", c.latent_channels},
+          {"norm_num_groups", c.norm_num_groups}, {"sample_size", c.sample_size}, {"scaling_factor", c.scaling_factor}};
+}
+
+nlohmann::json textJson(const ClipTextConfig& c) {
+  return {{"architectures", {"CLIPTextModel"}}, {"vocab_size", c.vocab_size}, {"hidden_size", c.hidden_size},
+          {"intermediate_size", c.intermediate_size}, {"num_attention_heads", c.num_heads},
+          {"num_hidden_layers", c.num_layers}, {"max_position_embeddings", c.max_positions},
+          {"layer_norm_eps", c.layer_norm_eps}, {"hidden_act", c.hidden_act}};
+}
+
+Status writeText(const std::string& path, const std::string& text) {
+  std::ofstream f(path, std::ios::binary);
+  if (!f || !(f << text)) return Status::Internal(path + ": cannot write");
+  return Status::Ok();
+}
+
+// Saves one component's random fp32 weights into <root>/fp32/<comp>/ and their fp16 copy into <root>/fp16/<comp>/.
+Status writeComponent(const std::string& root, const std::string& comp, const std::string& file,
+                      const nlohmann::json& cfg, torch::nn::Module& m) {
+  TensorMap w = moduleWeights(m);
+  for (const char* d : {"fp32", "fp16"}) {
+    const std::string dir = root + "/" + d + "/" + comp;
+    std::filesystem::create_directories(dir);
+    ATELIER_RETURN_IF_ERROR(writeText(dir + "/config.json", cfg.dump(1)));
+    if (std::string(d) == "fp16") { for (auto& [k, t] : w) t = t.to(at::kHalf); }
+    ATELIER_RETURN_IF_ERROR(saveSafetensors(dir + "/" + file, w));
+  }
+  return Status::Ok();
+}
+
+// Writes <root>/{fp32,fp16}/ diffusers folders with random weights for `c` (skipped when already there).
+Status prepareFolders(const BenchConfig& c, const std::string& root) {
+  if (std::filesystem::exists(root + "/fp16/model_index.json")) return Status::Ok();
+  at::NoGradGuard ng;
+  { UNet2DConditionModel m(c.unet); ATELIER_RETURN_IF_ERROR(writeComponent(root, "unet", "diffusion_pytorch_model.safetensors", unetJson(c.unet), *m)); }
+  { AutoencoderKL m(c.vae); ATELIER_RETURN_IF_ERROR(writeComponent(root, "vae", "diffusion_pytorch_model.safetensors", vaeJson(c.vae), *m)); }
+  { ClipTextModel m(c.text); ATELIER_RETURN_IF_ERROR(writeComponent(root, "text_encoder", "model.safetensors", textJson(c.text), *m)); }
+  const nlohmann::json index = {{"_class_name", "StableDiffusionPipeline"}, {"unet", {"diffusers", "UNet2DConditionModel"}},
+                                {"vae", {"diffusers", "AutoencoderKL"}}, {"text_encoder", {"transformers", "CLIPTextModel"}},
+                                {"tokenizer", {"transformers", "CLIPTokenizer"}}, {"scheduler", {"diffusers", "DDIMScheduler"}}};
+  for (const char* d : {"fp32", "fp16"}) {   // model_index.json last: it marks a complete folder
+    const std::string dir = root + "/" + d;
+    std::filesystem::create_directories(dir + "/tokenizer");
+    std::filesystem::create_directories(dir + "/scheduler");
+    ATELIER_RETURN_IF_ERROR(writeText(dir + "/tokenizer/vocab.json", R"({"<|startoftext|>": 49406, "<|endoftext|>": 49407})"));
+    ATELIER_RETURN_IF_ERROR(writeText(dir + "/tokenizer/merges.txt", "#version: 0.2\n"));
+    ATELIER_RETURN_IF_ERROR(writeText(dir + "/scheduler/scheduler_config.json", R"({"_class_name": "DDIMScheduler"})"));
+    ATELIER_RETURN_IF_ERROR(writeText(dir + "/model_index.json", index.dump(1)));
+  }
+  return Status::Ok();
+}
+
+int64_t tensorBytes(const torch::nn::Module* m) {
+  int64_t n = 0;
+  if (m) { for (const auto& [k, t] : moduleWeights(*m)) n += t.numel() * static_cast<int64_t>(t.element_size()); }
+  return n;
+}
+
+// Child: loads `dir` in `dtype` (VAE too) while a thread samples RssAnon every 0.5 ms; prints one JSON line.
+int loadMemoryChild(const std::string& dir, const std::string& dtype_name) {
+  auto dt = parseDType(dtype_name);
+  if (!dt.ok()) { std::cerr << dt.status().toString() << "\n"; return 2; }
+  const int64_t baseline = rssAnonBytes();
+  std::atomic<bool> done{false};
+  std::atomic<int64_t> peak{baseline};
+  std::atomic<int64_t> samples{0};
+  std::thread sampler([&] {
+    while (!done.load()) {
+      const int64_t v = rssAnonBytes();
+      if (v > peak.load()) peak.store(v);
+      samples.fetch_add(1);
+      std::this_thread::sleep_for(std::chrono::microseconds(500));
+    }
+  });
+  SdLoadOptions opt;
+  opt.dtype = opt.vae_dtype = dt.value();
+  const auto t0 = std::chrono::steady_clock::now();
+  auto model = loadSdModel(dir, opt);
+  const double load_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  done.store(true);
+  sampler.join();
+  const int64_t final_anon = rssAnonBytes();
+  if (!model.ok()) { std::cerr << model.status().toString() << "\n"; return 1; }
+  const auto& m = *model.value();
+  const int64_t peak_anon = std::max(peak.load(), final_anon);
+  const int64_t bytes = tensorBytes(m.unet.get()) + tensorBytes(m.vae.get()) + tensorBytes(m.text_encoder.get());
+  const nlohmann::json j = {{"baseline_anon_bytes", baseline}, {"peak_anon_bytes", peak_anon},
+                            {"final_anon_bytes", final_anon}, {"tensor_bytes", bytes},
+                            {"ratio", double(peak_anon - baseline) / double(bytes)},
+                            {"ratio_incl_baseline", double(peak_anon) / double(bytes)},
+                            {"load_ms", load_ms}, {"samples", samples.load()}};
+  std::cout << j.dump() << "\n";
+  return 0;
+}
+
+std::string selfExe() {
+  char buf[4096];
+  const ssize_t n = ::readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
+}
+
+// Parent: for each (file dtype → target dtype) case, runs this program as a child and collects its JSON.
+Status runLoadMemory(const Args& a, const std::vector<BenchConfig>& cfgs, nlohmann::json& report) {
+  report = {{"bench", "load_memory"}, {"libtorch", libtorchVersion()}, {"threads", at::get_num_threads()},
+            {"metric", "ratio = (peak RssAnon while loading - RssAnon before) / loaded tensor bytes in the target dtype"},
+            {"results", nlohmann::json::array()}};
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"fp32", "fp32"}, {"fp16", "fp16"}, {"fp32", "fp16"}, {"fp32", "bf16"}};
+  for (const auto& c : cfgs) {
+    const std::string root = a.load_dir + "/" + c.name;
+    std::cerr << "writing " << root << " (fp32 + fp16 random weights, skipped when present)\n";
+    ATELIER_RETURN_IF_ERROR(prepareFolders(c, root));
+    for (const auto& [file_dt, target_dt] : cases) {
+      const std::string cmd = "'" + selfExe() + "' --threads " + std::to_string(at::get_num_threads()) +
+                              " --load-memory-child '" + root + "/" + file_dt + "' " + target_dt;
+      FILE* p = ::popen(cmd.c_str(), "r");
+      if (!p) return Status::Internal("cannot start child: " + cmd);
+      std::string out;
+      char buf[4096];
+      while (size_t n = std::fread(buf, 1, sizeof(buf), p)) out.append(buf, n);
+      if (::pclose(p) != 0) return Status::Internal("child failed: " + cmd);
+      nlohmann::json r = nlohmann::json::parse(out);
+      r["config"] = c.name;
+      r["file_dtype"] = file_dt;
+      r["target_dtype"] = target_dt;
+      std::cerr << r.dump() << "\n";
+      report["results"].push_back(r);
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   Args a;
+  bool configs_given = false;
+  if (argc == 6 && std::string(argv[3]) == "--load-memory-child") {   // --threads N --load-memory-child DIR DTYPE
+    configureThreads(std::stoi(argv[2]));
+    return loadMemoryChild(argv[4], argv[5]);
+  }
   for (int i = 1; i < argc; ++i) {
     const std::string k = argv[i];
     auto next = [&]() -> std::string {
@@ -176,7 +361,9 @@ int main(int argc, char** argv) {
     if (k == "--device") a.device = next();
     else if (k == "--dtype") a.dtype = next();
     else if (k == "--iters") a.iters = std::max(1, std::stoi(next()));
-    else if (k == "--configs") a.configs = next();
+    else if (k == "--configs") { a.configs = next(); configs_given = true; }
+    else if (k == "--load-memory") a.load_memory = true;
+    else if (k == "--dir") a.load_dir = next();
     else if (k == "--size") a.size = std::stoll(next());
     else if (k == "--steps") a.steps = std::max(1, std::stoi(next()));
     else if (k == "--no-txt2img") a.txt2img = false;
@@ -186,7 +373,13 @@ int main(int argc, char** argv) {
   }
   configureThreads(a.threads);
   nlohmann::json report;
-  const Status st = run(a, report);
+  Status st;
+  if (a.load_memory) {
+    auto cfgs = parseConfigs(configs_given ? a.configs : "sd15");
+    st = cfgs.ok() ? runLoadMemory(a, cfgs.value(), report) : cfgs.status();
+  } else {
+    st = run(a, report);
+  }
   if (!st.ok()) {
     std::cerr << "error: " << st.toString() << "\n";
     return 1;

@@ -113,14 +113,16 @@ JobState PipelineDock::jobState(int64_t index) const {
 int PipelineDock::jobCount() const { return jobs_->count(); }
 
 void PipelineDock::setProgress(int64_t step_done, int64_t step_total, bool busy, int64_t queued) {
+  // No indeterminate (0,0) range: its animation repaints at ~60 Hz, and with the GL viewport in the window
+  // every repaint recomposes the whole window on the GUI thread (bench/results/gui_stall_cpu.md).
   if (busy && step_total > 0) {
     progress_->setRange(0, static_cast<int>(step_total));
     progress_->setValue(static_cast<int>(std::min(step_done, step_total)));
-  } else if (busy) {
-    progress_->setRange(0, 0);   // busy indicator
+    progress_->setFormat("%v/%m");
   } else {
     progress_->setRange(0, 1);
     progress_->setValue(0);
+    progress_->setFormat(busy ? tr("running") : QString("%p%"));
   }
   status_->setText(busy ? tr("running — %1 queued").arg(queued) : tr("idle — %1 queued").arg(queued));
 }

@@ -60,6 +60,8 @@ Status runBench(ctta::BenchConfig cfg, const std::string& methods, const std::st
   ATELIER_ASSIGN_OR_RETURN(cfg.device, parseDevice(device));
   ATELIER_RETURN_IF_ERROR(parseSets(sets, &cfg.method_params));
   ATELIER_ASSIGN_OR_RETURN(auto model, ctta::loadClassifier(cfg.model_path));
+  for (const auto& m : cfg.methods)   // e.g. a traced TorchScript module: refuse before building the stream
+    if (m != "source") ATELIER_RETURN_IF_ERROR(model->netPtr()->checkAdaptable().withContext(m));
   model->to(cfg.device);
   std::fprintf(stderr, "ctta-bench: building the stream (%lld images × 15, severity %d)\n",
                (long long)cfg.per_corruption, cfg.severity);
@@ -71,7 +73,8 @@ Status runBench(ctta::BenchConfig cfg, const std::string& methods, const std::st
       bar.report(d, t, w);
     }));
     bar.finish();
-    std::fprintf(stderr, "%s: mean error %.2f %%, %.1f img/s\n", m.c_str(), 100 * r.cycles.front().mean_error, r.images_per_s);
+    std::fprintf(stderr, "%s: mean error %.2f %%, %.1f img/s\n", ctta::methodLabel(r).c_str(),
+                 100 * r.cycles.front().mean_error, r.images_per_s);
     results.push_back(r);
   }
   std::cout << ctta::resultsToTable(results);
@@ -109,6 +112,7 @@ Status runLive(const std::string& source, const std::string& model, const std::s
     in.index = i;
     in.tensors["image"] = *frame;
     ATELIER_ASSIGN_OR_RETURN(Packet out, processGuarded(*stage, in, ctx));
+    if (i == 0) std::fprintf(stderr, "ctta-live: method %s\n", out.text["method"].c_str());
     std::printf("%lld,%d,%s,%.4f,%.4f,%.2f\n", (long long)i, int(out.scalars["pred"]), out.text["label"].c_str(),
                 out.scalars["confidence"], out.scalars["entropy"], out.scalars["latency_ms"]);
     std::fflush(stdout);
@@ -131,7 +135,8 @@ void addCttaCommands(CLI::App& app) {
   auto device = std::make_shared<std::string>("cpu");
   auto json = std::make_shared<std::string>();
   auto sets = std::make_shared<std::vector<std::string>>();
-  bench->add_option("--model", cfg->model_path, "classifier .safetensors (JSON next to it)")->capture_default_str();
+  bench->add_option("--model", cfg->model_path,
+                    "classifier .safetensors or TorchScript .pt (scripted, not traced, for adaptation); JSON next to it")->capture_default_str();
   bench->add_option("--data", cfg->data_path, "tar.gz with test/<class>/NNNN.jpg")->capture_default_str();
   bench->add_option("--methods", *methods, "comma list: source,bn,tent,eata,cotta,vida,vdp")->capture_default_str();
   bench->add_option("--severity", cfg->severity, "1..5")->capture_default_str();
@@ -157,7 +162,8 @@ void addCttaCommands(CLI::App& app) {
   auto ldevice = std::make_shared<std::string>("cpu");
   auto lsets = std::make_shared<std::vector<std::string>>();
   live->add_option("--source", *source, "webcam[:N] or a video file")->capture_default_str();
-  live->add_option("--model", *model, "classifier .safetensors (default: the bundled WRN-16-4)");
+  live->add_option("--model", *model,
+                   "classifier .safetensors or TorchScript .pt, JSON next to it (default: the bundled WRN-16-4)");
   live->add_option("--method", *method, "source|bn|tent|eata|cotta|vida|vdp")->capture_default_str();
   live->add_option("--inject", *inject, "corruption:severity injected into every frame, e.g. fog:3");
   live->add_option("--window", *window, "sliding window (BN statistics over the last W frames)")->capture_default_str();

@@ -24,6 +24,7 @@ namespace {
 
 struct GenerateArgs {
   std::string model, prompt, negative, sampler, device = "cpu", dtype = "fp32", init_latents, save_latents, out;
+  std::string config_dir;
   int steps = 20;
   double cfg = 7.5;
   int64_t seed = 0, width = 0, height = 0;
@@ -72,6 +73,7 @@ Status runGenerate(const GenerateArgs& a) {
   sd::SdLoadOptions opt;
   opt.device = device;
   opt.dtype = dtype;
+  opt.config_dir = a.config_dir;
   ATELIER_ASSIGN_OR_RETURN(auto model, sd::loadSdModel(a.model, opt));
   sd::SamplerKind kind = model->defaultSampler();
   if (!a.sampler.empty()) { ATELIER_ASSIGN_OR_RETURN(kind, sd::parseSampler(a.sampler)); }
@@ -84,8 +86,8 @@ Status runGenerate(const GenerateArgs& a) {
   req.width = a.width;
   req.height = a.height;
   if (req.init_latents.defined() && req.init_latents.dim() == 4) {
-    req.width = req.init_latents.size(3) * 8;
-    req.height = req.init_latents.size(2) * 8;
+    req.width = req.init_latents.size(3) * model->vae_scale_factor;
+    req.height = req.init_latents.size(2) * model->vae_scale_factor;
   }
   ProgressBar bar("generate");
   sd::StepCallback cb = [&](const sd::StepInfo& s, at::Tensor&, const at::Tensor&) {
@@ -124,6 +126,9 @@ void addSdCommands(CLI::App& app) {
   auto* gen = app.add_subcommand("generate", "Text to image with Stable Diffusion 1.x/2.x");
   auto a = std::make_shared<GenerateArgs>();
   gen->add_option("-m,--model", a->model, "diffusers folder or single-file .safetensors")->required();
+  gen->add_option("--config", a->config_dir,
+                  "Single files: diffusers folder whose unet/vae/text_encoder configs, tokenizer and scheduler "
+                  "config to use (like diffusers from_single_file(config=...))");
   gen->add_option("-p,--prompt", a->prompt, "Prompt")->required();
   gen->add_option("-n,--negative-prompt", a->negative, "Negative prompt (default \"\")");
   gen->add_option("--steps", a->steps, "Sampling steps (default 20)")->check(CLI::Range(1, 1000));
@@ -131,8 +136,8 @@ void addSdCommands(CLI::App& app) {
   gen->add_option("--sampler", a->sampler, "ddim|euler|dpmpp2m (default: the model's scheduler, else ddim)")
       ->check(CLI::IsMember({"ddim", "euler", "dpmpp2m"}));
   gen->add_option("--seed", a->seed, "Noise seed (CPU torch.randn; default 0)");
-  gen->add_option("-W,--width", a->width, "Width (default: UNet sample_size × 8)");
-  gen->add_option("-H,--height", a->height, "Height (default: UNet sample_size × 8)");
+  gen->add_option("-W,--width", a->width, "Width (default: UNet sample_size × VAE scale factor)");
+  gen->add_option("-H,--height", a->height, "Height (default: UNet sample_size × VAE scale factor)");
   gen->add_option("--device", a->device, "cpu|cuda (default cpu)");
   gen->add_option("--dtype", a->dtype, "fp32|fp16|bf16 (default fp32)");
   gen->add_option("--init-latents", a->init_latents, "FILE.safetensors[:NAME] starting noise (× init_noise_sigma)");

@@ -74,9 +74,11 @@ MainWindow::MainWindow(QWidget* parent)
     if (path.endsWith(".json", Qt::CaseInsensitive)) {
       loadSessionFile(path);
     } else {
-      openImage(path);
+      openSource(path);   // images and videos
     }
   });
+  connect(bridge_, &RunnerBridge::videoFrame, this, &MainWindow::onVideoFrame);
+  connect(bridge_, &RunnerBridge::videoEnded, this, &MainWindow::onVideoEnded);
   connect(tick_, &QTimer::timeout, this, &MainWindow::onTick);
   tick_->start(33);   // 30 Hz UI poll (architecture §3)
 }
@@ -116,6 +118,8 @@ void MainWindow::buildDocks() {
 void MainWindow::buildMenus() {
   QMenu* file = menuBar()->addMenu(tr("&File"));
   file->addAction(tr("&Open image…"), QKeySequence::Open, this, &MainWindow::openDialog);
+  file->addAction(tr("Open &video…"), this, &MainWindow::openVideoDialog);
+  file->addAction(tr("Open &webcam"), this, [this] { openWebcam(); });
   file->addAction(tr("Open &session…"), this, &MainWindow::openSessionDialog);
   file->addAction(tr("&Save session…"), QKeySequence::Save, this, &MainWindow::saveSessionDialog);
   file->addAction(tr("Save &result as PNG…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S), this,
@@ -164,12 +168,19 @@ void MainWindow::buildMenus() {
   QMenu* run = menuBar()->addMenu(tr("&Run"));
   run->addAction(tr("&Run"), QKeySequence(Qt::CTRL | Qt::Key_R), this, [this] { runCurrent(); });
   run->addAction(tr("&Cancel"), QKeySequence(Qt::Key_Escape), this, &MainWindow::cancelJobs);
+  run->addSeparator();
+  play_action_ = run->addAction(tr("&Play video"));
+  play_action_->setShortcut(QKeySequence(Qt::Key_Space));
+  play_action_->setCheckable(true);
+  connect(play_action_, &QAction::triggered, this, [this](bool on) { setVideoPaused(!on); });
+  run->addAction(tr("&Stop video"), this, &MainWindow::stopVideo);
 }
 
 void MainWindow::closeEvent(QCloseEvent* e) {
   QSettings settings;
   settings.setValue("layout/geometry", saveGeometry());
   settings.setValue("layout/state", saveState());
+  bridge_->stopVideo();
   bridge_->cancel();
   e->accept();
 }

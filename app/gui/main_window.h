@@ -1,5 +1,6 @@
 // MainWindow: the workbench. Central GL viewport; dockable panels (pipeline, parameters, quant & cache, latency,
-// CTTA live); sessions (JSON, atomic), undo/redo of parameter edits, recent files, saved layout.
+// CTTA live); sources: images, video files and webcams (live, through the runner's drop-oldest queue);
+// sessions (JSON, atomic), undo/redo of parameter edits and results, recent files, saved layout.
 // All tensor work goes through RunnerBridge (worker thread); this class only draws and polls (30 Hz timer).
 // Thread-safety: GUI thread only.
 #pragma once
@@ -16,6 +17,7 @@
 #include "panels/session.h"
 #include "runner_bridge.h"
 
+class QAction;
 class QDockWidget;
 class QMenu;
 class QTimer;
@@ -42,6 +44,16 @@ class MainWindow : public QMainWindow {
   ~MainWindow() override;
 
   bool openImage(const QString& path);                 // shows it as the source; false + message on error
+  bool openSource(const QString& path);                // video extensions -> openVideo, else openImage
+  // Plays a video file or "webcam[:N]" through the current stage as a live source; false + message on error.
+  bool openVideo(const QString& spec);
+  bool openWebcam() { return openVideo("webcam:0"); }
+  void setVideoPaused(bool paused);                    // play/pause of the open video (no-op without one)
+  void stopVideo();
+  bool videoActive() const;
+  int framesShown() const { return frames_shown_; }    // video frames received from the feeder
+  int liveResultsReceived() const { return live_results_; }
+  static bool isVideoPath(const QString& path);
   bool loadSessionFile(const QString& path);           // false + message on error (window stays usable)
   bool saveSessionFile(const QString& path);           // atomic
   panels::Session captureSession() const;
@@ -76,6 +88,10 @@ class MainWindow : public QMainWindow {
   void onStageSelected(const QString& id);
   void onParamsChanged();
   void onResult(const BridgeResult& r);
+  void onVideoFrame(const QImage& frame, qint64 index);
+  void onVideoEnded(const QString& error);
+  void showResult(const QImage& image);                // result image -> viewport (null: back to the source)
+  void openVideoDialog();
   void onError(qint64 index, const QString& message);
   void onTick();
   void showError(const QString& message);
@@ -105,6 +121,8 @@ class MainWindow : public QMainWindow {
   QStringList errors_;
   bool interactive_ = true;
   int results_received_ = 0;
+  int frames_shown_ = 0, live_results_ = 0;
+  QAction* play_action_ = nullptr;                     // Run > Play/pause video
   double memory_before_change_ = -1;
   qint64 ticks_ = 0;
 };

@@ -91,20 +91,19 @@ void MainWindow::setJobDone(int64_t index, int state, const QString& detail) {
   pending_jobs_.erase(it);
 }
 
-void MainWindow::onResult(const BridgeResult& r) {
-  ++results_received_;
-  setJobDone(r.index, static_cast<int>(panels::JobState::kDone), QString());
-  if (!r.image.isNull()) {
-    result_ = r.image;
-    viewport_->setBeforeImage(source_);
-    viewport_->setImage(result_);
-  }
-  if (currentStage().startsWith("ctta.") || r.scalars.count("entropy")) { ctta_->addSample(r.index, r.scalars); }
-  statusBar()->showMessage(tr("Done: job #%1").arg(r.index), 5000);
-}
-
 void MainWindow::onError(qint64 index, const QString& message) {
   if (index >= 0) { setJobDone(index, static_cast<int>(panels::JobState::kFailed), message); }
+  if (index < 0 && bridge_->videoActive()) {   // live frames: pause and say it once, not once per frame
+    if (bridge_->videoPaused()) {
+      errors_ << message;
+      statusBar()->showMessage(message, 15000);
+    } else {
+      setVideoPaused(true);
+      showError(tr("%1 (video paused)").arg(message));
+    }
+    bridge_->clearError();
+    return;
+  }
   showError(message);
   bridge_->clearError();   // shown once; the next failure is reported again
 }
@@ -139,7 +138,8 @@ void MainWindow::onTick() {
     viewport_->setHudStats(hud);
     quant_->setMemory(mem, memory_before_change_);
   }
-  if (viewport_->hudVisible() && (p.busy || ticks_ % 15 == 0)) { viewport_->update(); }
+  // HUD refresh: 10 Hz while busy, 2 Hz idle (each viewport repaint recomposes the window on the GUI thread).
+  if (viewport_->hudVisible() && ((p.busy && ticks_ % 3 == 0) || ticks_ % 15 == 0)) { viewport_->update(); }
 }
 
 }  // namespace atelier::gui

@@ -30,6 +30,7 @@ bool MainWindow::openImage(const QString& path) {
     showError(tr("Cannot open image %1: %2").arg(path, reader.errorString()));
     return false;
   }
+  bridge_->stopVideo();   // an image replaces a playing video as the source
   source_ = img;
   source_path_ = QFileInfo(path).absoluteFilePath();
   result_ = QImage();
@@ -63,7 +64,7 @@ void MainWindow::applySession(const panels::Session& s) {
   if (!s.window_geometry.isEmpty()) { restoreGeometry(s.window_geometry); }
   if (!s.window_state.isEmpty()) { restoreState(s.window_state); }
   for (const QString& src : s.sources) {
-    if (openImage(src)) { break; }   // first readable source is shown
+    if (openSource(src)) { break; }   // first readable source is shown (a video starts playing)
   }
   QStringList ids;
   for (const auto& [id, label] : RunnerBridge::stages()) { ids << QString::fromStdString(id); }
@@ -142,7 +143,7 @@ void MainWindow::rebuildRecentMenu() {
       if (path.endsWith(".json", Qt::CaseInsensitive)) {
         loadSessionFile(path);
       } else {
-        openImage(path);
+        openSource(path);
       }
     });
   }
@@ -151,8 +152,8 @@ void MainWindow::rebuildRecentMenu() {
 
 void MainWindow::openDialog() {
   const QString path = QFileDialog::getOpenFileName(this, tr("Open image"), QString(),
-                                                    tr("Images (*.png *.jpg *.jpeg *.bmp *.gif)"));
-  if (!path.isEmpty()) { openImage(path); }
+                                                    tr("Images (*.png *.jpg *.jpeg *.bmp *.gif);;Videos (*.avi *.mp4 *.mkv *.mov *.webm)"));
+  if (!path.isEmpty()) { openSource(path); }
 }
 
 void MainWindow::openSessionDialog() {

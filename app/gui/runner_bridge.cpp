@@ -1,5 +1,5 @@
-// RunnerBridge: Runner ownership, QImage <-> tensor conversion, callbacks posted to the GUI thread.
-// The only GUI translation unit that includes LibTorch (compiled with QT_NO_KEYWORDS, build-notes trap 3).
+// RunnerBridge: Runner ownership; runner callbacks run on the worker (conversion there), then post to the GUI.
+// One of the few GUI translation units that include LibTorch (compiled with QT_NO_KEYWORDS, build-notes trap 3).
 #include "runner_bridge.h"
 
 #include <QCoreApplication>
@@ -17,40 +17,11 @@
 #include "atelier/device.h"
 #include "atelier/runner.h"
 #include "atelier/stage.h"
+#include "image_convert.h"
+#include "video_feeder.h"
 
 namespace atelier::gui {
 namespace {
-
-// QImage -> [1,3,H,W] float32 in [0,1] (alpha dropped: stages take RGB).
-at::Tensor tensorFromImage(const QImage& image) {
-  const QImage rgb = image.convertToFormat(QImage::Format_RGB888);
-  const int h = rgb.height(), w = rgb.width();
-  at::Tensor hwc = at::empty({h, w, 3}, at::kByte);
-  uint8_t* dst = hwc.data_ptr<uint8_t>();
-  for (int y = 0; y < h; ++y) { std::memcpy(dst + static_cast<size_t>(y) * w * 3, rgb.constScanLine(y), static_cast<size_t>(w) * 3); }
-  return hwc.permute({2, 0, 1}).unsqueeze(0).to(at::kFloat).div_(255.0f).contiguous();
-}
-
-// Any [1,C,H,W] or [C,H,W] image tensor -> QImage (C = 1 gray, 3 RGB, 4 RGBA; other C: first 3 or 1).
-// Vectorised in LibTorch: a 2048x2048 result converts in a few ms on the GUI thread.
-QImage imageFromTensor(at::Tensor t) {
-  if (!t.defined()) { return {}; }
-  t = t.detach().to(at::kCPU).to(at::kFloat);
-  if (t.dim() == 4) { t = t[0]; }
-  if (t.dim() != 3 || t.size(1) <= 0 || t.size(2) <= 0) { return {}; }
-  int64_t c = t.size(0);
-  if (c == 2 || c > 4) {
-    t = t.slice(0, 0, c >= 3 ? 3 : 1);
-    c = t.size(0);
-  }
-  const int h = static_cast<int>(t.size(1)), w = static_cast<int>(t.size(2));
-  const at::Tensor hwc = t.clamp(0.0, 1.0).mul(255.0).round().to(at::kByte).permute({1, 2, 0}).contiguous();
-  QImage img(w, h, c == 4 ? QImage::Format_RGBA8888 : (c == 1 ? QImage::Format_Grayscale8 : QImage::Format_RGB888));
-  const uint8_t* src = hwc.data_ptr<uint8_t>();
-  const size_t row_bytes = static_cast<size_t>(w) * static_cast<size_t>(c);
-  for (int y = 0; y < h; ++y) { std::memcpy(img.scanLine(y), src + static_cast<size_t>(y) * row_bytes, row_bytes); }
-  return img;
-}
 
 double processRssBytes() {
   QFile f("/proc/self/statm");
@@ -68,35 +39,43 @@ QImage imageFromTensorData(const float* chw, int channels, int height, int width
 
 struct RunnerBridge::Impl {
   std::shared_ptr<Runner> runner;
+  WorkerTuning tuning = defaultWorkerTuning();
+  std::unique_ptr<VideoFeeder> video;      // before `runner` in destruction order (declared after it)
 };
 
 RunnerBridge::RunnerBridge(QObject* parent) : QObject(parent), impl_(std::make_unique<Impl>()) {
   qRegisterMetaType<atelier::gui::BridgeResult>("atelier::gui::BridgeResult");
-  // PostToUi: queued onto the GUI thread; the bridge is the context object, so posts made after it is gone
-  // are dropped instead of touching a dead object.
-  QPointer<RunnerBridge> self(this);
   RunContext base;
   if (auto dev = parseDevice("auto"); dev.ok()) { base.device = dev.value(); }
-  impl_->runner = std::make_shared<Runner>(
-      [self](std::function<void()> fn) {
-        if (self) { QMetaObject::invokeMethod(self.data(), std::move(fn), Qt::QueuedConnection); }
-      },
-      base);
+  // No PostToUi: the callbacks below run on the worker thread, convert there, and post only ready QImages.
+  // The runner (and its thread) is destroyed in ~RunnerBridge before `this`, so `this` outlives every callback.
+  impl_->runner = std::make_shared<Runner>(nullptr, base);
   impl_->runner->onResult([this](const Packet& p) {
     BridgeResult r;
-    r.index = p.index;
+    r.live = p.index >= kLiveIndexBase;
+    r.index = r.live ? p.index - kLiveIndexBase : p.index;
     if (auto it = p.tensors.find("image"); it != p.tensors.end()) { r.image = imageFromTensor(it->second); }
     r.scalars = p.scalars;
     r.text = p.text;
-    Q_EMIT resultReady(r);
+    postToUi([this, r = std::move(r)] { Q_EMIT resultReady(r); });
   });
   impl_->runner->onError([this](const Status& s, int64_t index) {
-    Q_EMIT errorOccurred(index, QString::fromStdString(s.toString()));
+    const qint64 i = index >= kLiveIndexBase ? -1 : index;   // live frames are not jobs
+    postToUi([this, i, m = QString::fromStdString(s.toString())] { Q_EMIT errorOccurred(i, m); });
   });
-  impl_->runner->onPreview([this](const at::Tensor& t) { Q_EMIT previewReady(imageFromTensor(t)); });
+  impl_->runner->onPreview([this](const at::Tensor& t) {
+    postToUi([this, img = imageFromTensor(t)] { Q_EMIT previewReady(img); });
+  });
 }
 
-RunnerBridge::~RunnerBridge() { impl_->runner.reset(); }   // joins the worker while `this` is intact
+void RunnerBridge::postToUi(std::function<void()> fn) {
+  QMetaObject::invokeMethod(this, std::move(fn), Qt::QueuedConnection);   // runs on this object's (GUI) thread
+}
+
+RunnerBridge::~RunnerBridge() {   // joins the feeder, then the worker, while `this` is intact
+  impl_->video.reset();
+  impl_->runner.reset();
+}
 
 std::vector<std::pair<std::string, std::string>> RunnerBridge::stages() { return StageRegistry::global().list(); }
 
@@ -111,7 +90,7 @@ bool RunnerBridge::selectStage(const std::string& id, QString* error) {
     if (error) { *error = tr("unknown stage '%1'").arg(QString::fromStdString(id)); }
     return false;
   }
-  impl_->runner->setPipeline({s});
+  impl_->runner->setPipeline({makeImageInputStage(impl_->tuning), s});
   stage_id_ = id;
   return true;
 }
@@ -123,7 +102,7 @@ void RunnerBridge::setParams(const ParamSet& values) {
 int64_t RunnerBridge::submit(const QImage& image, const QString& source_name, const ParamSet& values) {
   Packet p;
   p.index = next_index_++;
-  if (!image.isNull()) { p.tensors["image"] = tensorFromImage(image); }
+  attachImage(image, &p);   // O(1): the worker converts it (ImageInputStage)
   p.text["source"] = source_name.toStdString();
   for (const auto& [id, v] : values) {
     if (const auto* s = std::get_if<std::string>(&v)) { p.text[id] = *s; }   // "prompt", "negative_prompt", ...
@@ -134,6 +113,25 @@ int64_t RunnerBridge::submit(const QImage& image, const QString& source_name, co
 }
 
 void RunnerBridge::cancel() { impl_->runner->cancel(CancelMode::kNow); }
+
+bool RunnerBridge::startVideo(const QString& spec, QString* error) {
+  stopVideo();
+  impl_->video = VideoFeeder::start(
+      spec.toStdString(), impl_->runner,
+      [this](const QImage& frame, int64_t i) { postToUi([this, frame, i] { Q_EMIT videoFrame(frame, i); }); },
+      [this](const QString& err) { postToUi([this, err] { Q_EMIT videoEnded(err); }); }, error);
+  return impl_->video != nullptr;
+}
+
+void RunnerBridge::stopVideo() { impl_->video.reset(); }
+
+void RunnerBridge::setVideoPaused(bool paused) {
+  if (impl_->video) { impl_->video->setPaused(paused); }
+}
+
+bool RunnerBridge::videoActive() const { return impl_->video != nullptr; }
+
+bool RunnerBridge::videoPaused() const { return impl_->video && impl_->video->paused(); }
 
 BridgeProgress RunnerBridge::progress() const {
   const ProgressView v = impl_->runner->progress();

@@ -1,6 +1,8 @@
-// RunnerBridge: the GUI's only door to the core Runner (one LibTorch worker thread). Torch-free header: the
-// implementation converts QImage <-> [1,3,H,W] float tensors, and the runner's callbacks arrive on the GUI
-// thread through PostToUi (QMetaObject::invokeMethod, queued). Thread-safety: GUI thread only.
+// RunnerBridge: the GUI's only door to the core Runner (one LibTorch worker thread). Torch-free header.
+// Pixels never touch the GUI thread: submit() wraps the QImage without copying; the worker converts it to a
+// tensor, runs the stage and converts the result to an RGBA8888 QImage; only then is the result posted to the
+// GUI thread (QMetaObject::invokeMethod, queued), which just draws it. Video/webcam frames are decoded on a
+// feeder thread (video_feeder.h). Thread-safety: GUI thread only.
 #pragma once
 
 #include <QImage>
@@ -9,6 +11,7 @@
 #include <QVariantMap>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -25,9 +28,10 @@ struct BridgeProgress {                     // copy of the runner's atomics (pol
   bool busy = false;
 };
 
-struct BridgeResult {                       // one finished item, converted for the UI
-  int64_t index = -1;
-  QImage image;                             // "image" tensor (null when the stage returned none)
+struct BridgeResult {                       // one finished item, converted for the UI (on the worker)
+  int64_t index = -1;                       // job index, or the frame number when `live`
+  bool live = false;                        // a video/webcam frame (not a queued job)
+  QImage image;                             // "image" tensor as RGBA8888 (null when the stage returned none)
   std::map<std::string, double> scalars;    // metrics ("entropy", "latency_ms", ...)
   std::map<std::string, std::string> text;
 };
@@ -48,6 +52,13 @@ class RunnerBridge : public QObject {
   // Queues one job: `image` (may be null for generators) + text params copied into Packet::text. Returns its index.
   int64_t submit(const QImage& image, const QString& source_name, const ParamSet& values);
   void cancel();                            // aborts the current item and drops queued ones
+  // Plays a video file or webcam ("webcam", "webcam:N", path) through the current stage as a live source
+  // (runner queue bounded to 2, oldest dropped). Replaces any running video. False + *error when it cannot open.
+  bool startVideo(const QString& spec, QString* error);
+  void stopVideo();
+  void setVideoPaused(bool paused);
+  bool videoActive() const;                 // a video/webcam is open (playing or paused)
+  bool videoPaused() const;
   BridgeProgress progress() const;
   QString stickyError() const;              // "" when no background error happened
   void clearError();
@@ -57,17 +68,20 @@ class RunnerBridge : public QObject {
 
  Q_SIGNALS:
   void resultReady(atelier::gui::BridgeResult result);
-  void errorOccurred(qint64 index, QString message);
+  void errorOccurred(qint64 index, QString message);  // index -1: not a job (configure error, video frame)
   void previewReady(QImage image);
+  void videoFrame(QImage frame, qint64 frame_index);   // each frame submitted by the video source
+  void videoEnded(QString error);                      // end of file ("") or a read error
 
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
+  void postToUi(std::function<void()> fn);  // any thread -> GUI thread (dropped once the bridge is gone)
   std::string stage_id_;
   int64_t next_index_ = 0;
 };
 
-// Planar [C,H,W] float in [0,1] -> QImage (gray/RGB/RGBA), the same conversion results use; for tests.
+// Planar [C,H,W] float in [0,1] -> RGBA8888 QImage, the same conversion results use; for tests.
 QImage imageFromTensorData(const float* chw, int channels, int height, int width);
 
 }  // namespace atelier::gui

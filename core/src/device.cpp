@@ -10,6 +10,10 @@
 #include <cstdlib>
 #include <thread>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #ifdef ATELIER_HAVE_CUDA
 #include <c10/cuda/CUDACachingAllocator.h>
 #include <c10/cuda/CUDAFunctions.h>
@@ -87,7 +91,23 @@ const char* dtypeName(c10::ScalarType t) {
   }
 }
 
+bool tuneCpuAllocator() {
+#if defined(__GLIBC__)
+  static const bool applied = [] {
+    if (const char* env = std::getenv("ATELIER_MALLOC_TUNING"); env && std::string(env) == "0") return false;
+    // A fixed mmap threshold also stops glibc's dynamic threshold from moving; the trim threshold and top pad keep
+    // freed heap memory for the next batch instead of unmapping it.
+    return mallopt(M_MMAP_THRESHOLD, 32 << 20) == 1 && mallopt(M_TRIM_THRESHOLD, 512 << 20) == 1 &&
+           mallopt(M_TOP_PAD, 64 << 20) == 1;
+  }();
+  return applied;
+#else
+  return false;
+#endif
+}
+
 int configureThreads(int n) {
+  tuneCpuAllocator();
   if (n <= 0) {
     if (const char* env = std::getenv("ATELIER_THREADS")) { n = std::atoi(env); }
   }

@@ -46,7 +46,8 @@ Result<Stream> buildStream(const BenchConfig& cfg, const BenchProgress& progress
       at::Tensor pick = torch::randperm(train->images.size(0), torch::kLong).slice(0, 0, 2000);
       s.source_images = toFloatNCHW(train->images.index_select(0, pick));
     } else {
-      std::fprintf(stderr, "ctta: no train/ images in %s: EATA runs without its Fisher (EWC) term\n", cfg.data_path.c_str());
+      std::fprintf(stderr, "ctta: no train/ images in %s: EATA runs without its Fisher (EWC) term "
+                           "(reported as \"eata (no Fisher: no source training images)\")\n", cfg.data_path.c_str());
     }
   }
   return s;
@@ -62,6 +63,7 @@ Result<MethodResult> runMethod(const std::string& method, const Classifier& sour
   ATELIER_ASSIGN_OR_RETURN(auto m, makeMethod(method, source, params, ctx));
   MethodResult r;
   r.name = method;
+  r.note = m->note();
   const int64_t n = stream.labels.size(0);
   const int64_t batches_per_domain = (n + cfg.batch - 1) / cfg.batch;
   const int64_t total = batches_per_domain * int64_t(stream.names.size()) * cfg.cycles;
@@ -106,6 +108,8 @@ nlohmann::json resultsToJson(const BenchConfig& cfg, const std::vector<MethodRes
                  {"libtorch", libtorchVersion()}, {"threads", at::get_num_threads()}};
   for (const auto& r : results) {
     nlohmann::json m;
+    m["label"] = methodLabel(r);
+    if (!r.note.empty()) m["note"] = r.note;
     m["images_per_s"] = r.images_per_s;
     m["seconds"] = r.seconds;
     m["cycles"] = nlohmann::json::array();
@@ -118,6 +122,8 @@ nlohmann::json resultsToJson(const BenchConfig& cfg, const std::vector<MethodRes
   }
   return j;
 }
+
+std::string methodLabel(const MethodResult& r) { return r.note.empty() ? r.name : r.name + " (" + r.note + ")"; }
 
 std::string resultsToTable(const std::vector<MethodResult>& results) {
   if (results.empty() || results.front().cycles.empty()) return "";
@@ -134,7 +140,7 @@ std::string resultsToTable(const std::vector<MethodResult>& results) {
   out += "\n";
   char buf[64];
   for (const auto& r : results) {
-    out += "| " + r.name + " |";
+    out += "| " + methodLabel(r) + " |";
     for (auto& n : names) { std::snprintf(buf, sizeof buf, " %.1f |", 100 * r.cycles.front().errors.at(n)); out += buf; }
     std::snprintf(buf, sizeof buf, " %.2f | %.1f |\n", 100 * r.cycles.front().mean_error, r.images_per_s);
     out += buf;
@@ -142,7 +148,7 @@ std::string resultsToTable(const std::vector<MethodResult>& results) {
   if (results.front().cycles.size() > 1) {
     out += "\nmean error % per cycle:\n";
     for (const auto& r : results) {
-      out += r.name + ":";
+      out += methodLabel(r) + ":";
       for (const auto& c : r.cycles) { std::snprintf(buf, sizeof buf, " %.2f", 100 * c.mean_error); out += buf; }
       out += "\n";
     }

@@ -37,12 +37,14 @@ struct Stream {                                 // the corrupted stream, uint8 N
   std::vector<std::string> names;
   std::vector<at::Tensor> images;               // [N,H,W,3] uint8
   at::Tensor labels;                            // [N] int64 (same for every corruption)
-  at::Tensor source_images;                     // float [M,3,H,W] train images for EATA (may be undefined)
+  at::Tensor source_images;                     // float [M,3,H,W] train/ images for EATA's Fisher (undefined when the
+                                                // archive has none: EATA then runs without it; never test images)
 };
 
 struct CycleResult { std::map<std::string, double> errors; double mean_error = 0; };
 struct MethodResult {
   std::string name;
+  std::string note;                             // caveat, e.g. "no Fisher: no source training images" (EATA)
   std::vector<CycleResult> cycles;
   double images_per_s = 0, seconds = 0;
 };
@@ -54,8 +56,11 @@ Result<Stream> buildStream(const BenchConfig& cfg, const BenchProgress& progress
 // Runs one method over `cycles` passes of the stream without reset.
 Result<MethodResult> runMethod(const std::string& method, const Classifier& source, const Stream& stream,
                                const BenchConfig& cfg, const BenchProgress& progress = {});
-// {"config": …, "methods": {name: {mean_error, errors, images_per_s, cycles: [...]}}} (fractions).
+// {"config": …, "methods": {name: {label, [note], mean_error, errors, images_per_s, cycles: [...]}}} (fractions);
+// label = "name (note)" when the method has a caveat, e.g. "eata (no Fisher: no source training images)".
 nlohmann::json resultsToJson(const BenchConfig& cfg, const std::vector<MethodResult>& results);
+// Display name: "eata (no Fisher: no source training images)", or the name when there is no note.
+std::string methodLabel(const MethodResult& r);
 // Markdown table: error % per corruption and mean (first cycle), images/s; plus per-cycle means.
 std::string resultsToTable(const std::vector<MethodResult>& results);
 

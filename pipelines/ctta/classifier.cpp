@@ -41,8 +41,12 @@ void Classifier::copyFrom(const Classifier& other) {
 }
 
 Result<std::shared_ptr<Classifier>> Classifier::clone() const {
-  ATELIER_ASSIGN_OR_RETURN(auto net, makeNet(spec_));
-  if (net_->adapter_rank_low > 0) ATELIER_RETURN_IF_ERROR(net->addAdapters(net_->adapter_rank_low, net_->adapter_rank_high));
+  std::shared_ptr<ClassifierNet> net = net_->sameArchitecture();
+  if (!net) {
+    ATELIER_ASSIGN_OR_RETURN(net, makeNet(spec_));
+    if (net_->adapter_rank_low > 0)
+      ATELIER_RETURN_IF_ERROR(net->addAdapters(net_->adapter_rank_low, net_->adapter_rank_high));
+  }
   auto c = std::make_shared<Classifier>(spec_, net);
   c->to(device());
   c->copyFrom(*this);
@@ -54,15 +58,25 @@ Result<std::shared_ptr<Classifier>> Classifier::clone() const {
   return c;
 }
 
+bool isTorchScriptPath(const std::string& path) {
+  for (const char* ext : {".pt", ".ts", ".torchscript"}) {
+    const std::string e(ext);
+    if (path.size() > e.size() && path.compare(path.size() - e.size(), e.size(), e) == 0) return true;
+  }
+  return false;
+}
+
 Result<std::shared_ptr<ClassifierNet>> makeNet(const ModelSpec& spec) {
   if (spec.arch == "wideresnet") return makeWideResNet(spec.depth, spec.widen_factor, spec.num_classes);
   if (spec.arch == "resnet50") return makeResNet50(spec.num_classes);
-  return Status::Unsupported("makeNet: arch '" + spec.arch + "' has no native network (TorchScript: use loadScripted)");
+  return Status::Unsupported("makeNet: arch '" + spec.arch +
+                             "' has no native network (TorchScript modules load with loadClassifier(file.pt))");
 }
 
 Result<std::shared_ptr<Classifier>> loadClassifier(const std::string& weights_path, const std::string& spec_path) {
   const std::string sp = spec_path.empty() ? modelSpecPathFor(weights_path) : spec_path;
   ATELIER_ASSIGN_OR_RETURN(ModelSpec spec, loadModelSpec(sp));
+  if (spec.arch == "torchscript" || isTorchScriptPath(weights_path)) return loadScriptedClassifier(weights_path, spec);
   ATELIER_ASSIGN_OR_RETURN(TensorMap weights, loadSafetensors(weights_path));
   ATELIER_ASSIGN_OR_RETURN(auto net, makeNet(spec));
   LoadWeightsOptions opt;

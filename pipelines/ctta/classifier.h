@@ -1,5 +1,5 @@
-// Image classifiers for test-time adaptation: WideResNet (RobustBench keys), ResNet-50 (torchvision keys),
-// their JSON model description, deep copies and BatchNorm helpers. Inputs are [B,3,H,W] float in [0,1].
+// Image classifiers for test-time adaptation: WideResNet (RobustBench keys), ResNet-50 (torchvision keys), user
+// TorchScript modules, their JSON model description, deep copies and BatchNorm helpers. Inputs are [B,3,H,W] in [0,1].
 #pragma once
 
 #include <torch/nn/module.h>
@@ -40,7 +40,14 @@ class ConvAdapterImpl : public torch::nn::Module {
 };
 TORCH_MODULE(ConvAdapter);
 
-// Base of the native networks. Parameter names mirror the checkpoints.
+// Marker for modules that act as BatchNorm without being torch::nn::BatchNorm2d (TorchScript BatchNorm mirrors):
+// their "weight"/"bias" parameters are the affine ones and train()/eval() switches batch/running statistics.
+class BatchNormLike {
+ public:
+  virtual ~BatchNormLike() = default;
+};
+
+// Base of the networks (native, or a TorchScript wrapper). Parameter names mirror the checkpoints.
 class ClassifierNet : public torch::nn::Module {
  public:
   virtual at::Tensor forward(const at::Tensor& x) = 0;   // x: [B,3,H,W] normalised -> [B,num_classes] logits
@@ -48,6 +55,11 @@ class ClassifierNet : public torch::nn::Module {
   virtual Status addAdapters(int64_t rank_low, int64_t rank_high) { return Status::Unsupported("no adapters"); }
   // Every adapter of the net (empty without addAdapters).
   virtual std::vector<ConvAdapter> adapters() const { return {}; }
+  // A new net of the same architecture for Classifier::clone (values may be anything: they are copied after);
+  // nullptr: built from the ModelSpec with makeNet (the native nets).
+  virtual std::shared_ptr<ClassifierNet> sameArchitecture() const { return nullptr; }
+  // Ok when the adapting methods can work on this net; else why not (e.g. a traced TorchScript module).
+  virtual Status checkAdaptable() const { return Status::Ok(); }
   int64_t adapter_rank_low = 0, adapter_rank_high = 0;   // 0: none
 };
 
@@ -74,7 +86,14 @@ class Classifier {
 // Builds an uninitialised network for the spec (wideresnet, resnet50).
 Result<std::shared_ptr<ClassifierNet>> makeNet(const ModelSpec& spec);
 // Loads weights (safetensors, any float dtype -> fp32) and the JSON (default: modelSpecPathFor(weights)).
+// A .pt/.ts file, or arch "torchscript" in the JSON, loads a TorchScript module instead (loadScriptedClassifier).
 Result<std::shared_ptr<Classifier>> loadClassifier(const std::string& weights_path,
                                                    const std::string& spec_path = "");
+// True for the file names loadClassifier treats as TorchScript (.pt, .ts, .torchscript).
+bool isTorchScriptPath(const std::string& path);
+// Loads a TorchScript module (torch::jit::load, on the CPU) with the spec's mean/std/classes/input_size. Checks a
+// [4,3,S,S] forward gives [4,num_classes] logits and whether BatchNorm's train/eval switch changes the outputs;
+// when it does not (a torch.jit.trace export) the net loads but checkAdaptable() refuses adaptation.
+Result<std::shared_ptr<Classifier>> loadScriptedClassifier(const std::string& path, ModelSpec spec);
 
 }  // namespace atelier::ctta

@@ -19,6 +19,7 @@ class SourceMethod : public CttaMethod {   // eval mode, running statistics, no 
   Result<at::Tensor> predict(const at::Tensor& x) override { return forwardAndAdapt(x); }
   Status reset() override { return Status::Ok(); }
   std::string name() const override { return "source"; }
+  const Classifier* model() const override { return model_.get(); }
 
  private:
   std::shared_ptr<Classifier> model_;
@@ -34,6 +35,7 @@ class BnMethod : public CttaMethod {   // DequanWang/tent norm.py: BN on batch s
   Result<at::Tensor> predict(const at::Tensor& x) override { return forwardAndAdapt(x); }
   Status reset() override { return Status::Ok(); }   // batch statistics carry no state
   std::string name() const override { return "bn"; }
+  const Classifier* model() const override { return model_.get(); }
 
  private:
   std::shared_ptr<Classifier> model_;
@@ -82,6 +84,7 @@ class TentMethod : public CttaMethod {
     return Status::Ok();
   }
   std::string name() const override { return "tent"; }
+  const Classifier* model() const override { return model_.get(); }
   std::map<std::string, double> stats() const override { return {{"loss", last_loss_}}; }
 
  private:
@@ -102,7 +105,9 @@ class EataMethod : public CttaMethod {
     for (auto& t : params_) t.requires_grad_(true);
     source_ = model_->clone().value();
     e_margin_ = getFloat(p_, "e_margin_factor", 0.4) * std::log(double(model_->spec().num_classes));
-    if (ctx.source_images.defined() && getFloat(p_, "fisher_alpha", 1.0) > 0) computeFisher(ctx.source_images);
+    if (ctx.source_images.defined() && ctx.source_images.size(0) > 0 && getInt(p_, "fisher_size", 2000) > 0 &&
+        getFloat(p_, "fisher_alpha", 1.0) > 0)
+      computeFisher(ctx.source_images);
     opt_ = makeOptimizer(params_, p_);
   }
   Result<at::Tensor> forwardAndAdapt(const at::Tensor& x) override {
@@ -151,6 +156,12 @@ class EataMethod : public CttaMethod {
     return Status::Ok();
   }
   std::string name() const override { return "eata"; }
+  const Classifier* model() const override { return model_.get(); }
+  std::string note() const override {   // the archives usually have no train/ images: say so wherever results go
+    if (!fisher_.empty()) return "";
+    return getFloat(p_, "fisher_alpha", 1.0) > 0 && getInt(p_, "fisher_size", 2000) > 0
+               ? "no Fisher: no source training images" : "no Fisher: disabled by parameters";
+  }
   std::map<std::string, double> stats() const override { return {{"kept", kept_}}; }
 
  private:

@@ -2,27 +2,20 @@
 // unsure, soft-CE (CIFAR) or symmetric CE (ImageNet), EMA update, stochastic restore. Returns the teacher target.
 #include <torch/torch.h>
 
-#include "ctta/augment.h"
 #include "ctta/method_impl.h"
 #include "ctta/method_util.h"
 
 namespace atelier::ctta {
 namespace {
-class CottaMethod : public CttaMethod {
+class CottaMethod : public TeacherStudentMethod {
  public:
   CottaMethod(std::shared_ptr<Classifier> m, ParamSet p, const MethodContext& c)
-      : student_(std::move(m)), p_(std::move(p)), aug_(c.seed) {
-    torch::manual_seed(c.seed);
-    mu::setBatchStatsMode(student_->net());   // teacher/anchor are copies of the configured model (batch stats)
-    source_ = student_->clone().value();
-    teacher_ = student_->clone().value();
-    anchor_ = student_->clone().value();
-    params_ = mu::weightsAndBiases(student_->net());
-    for (auto& [n, t] : params_) t.requires_grad_(true);
-    source_state_ = mu::snapshot(params_);
-    resetOptimizer();
+      : TeacherStudentMethod(std::move(m), std::move(p), c) {
+    anchor_ = source_->clone().value();
+    opt_ = makeOptimizer();
   }
   Result<at::Tensor> forwardAndAdapt(const at::Tensor& x) override {
+    // x: [B,3,H,W] in [0,1] -> [B,C] teacher target (pre-update)
     at::Tensor target;
     {
       torch::NoGradGuard ng;
@@ -43,19 +36,8 @@ class CottaMethod : public CttaMethod {
     at::Tensor loss = getBool(p_, "symmetric_ce", false)
                           ? (0.5 * mu::softCE(y, target) + 0.5 * mu::softCE(target, y)).mean()
                           : mu::softCE(y, target).mean();
-    mu::teacherStudentUpdate(*opt_, loss, teacher_->net(), student_->net(), getFloat(p_, "ema", 0.999), params_,
-                             source_state_, getFloat(p_, "restore_p", 0.01));
+    update(loss, 0.01);
     return target;
-  }
-  Result<at::Tensor> predict(const at::Tensor& x) override {
-    torch::NoGradGuard ng;
-    return teacher_->logits(x);
-  }
-  Status reset() override {
-    student_->copyFrom(*source_);
-    teacher_->copyFrom(*source_);
-    resetOptimizer();
-    return Status::Ok();
   }
   std::string name() const override { return "cotta"; }
   std::map<std::string, double> stats() const override {
@@ -63,17 +45,12 @@ class CottaMethod : public CttaMethod {
   }
 
  private:
-  void resetOptimizer() {
+  std::unique_ptr<torch::optim::Optimizer> makeOptimizer() override {
     std::vector<at::Tensor> ps;
     for (auto& [n, t] : params_) ps.push_back(t);
-    opt_ = makeMethodOptimizer(ps, p_);
+    return makeMethodOptimizer(ps, p_);
   }
-  std::shared_ptr<Classifier> student_, source_, teacher_, anchor_;
-  ParamSet p_;
-  TtaAugment aug_;
-  std::vector<std::pair<std::string, at::Tensor>> params_;
-  std::map<std::string, at::Tensor> source_state_;
-  std::unique_ptr<torch::optim::Optimizer> opt_;
+  std::shared_ptr<Classifier> anchor_;
   double anchor_conf_ = 0;
   bool used_aug_ = false;
 };

@@ -68,6 +68,7 @@ Result<std::unique_ptr<CttaMethod>> makeMethod(const std::string& name, const Cl
   for (auto& n : methodNames()) known |= n == name;
   if (!known) return Status::InvalidArgument("unknown CTTA method '" + name + "' (source, bn, tent, eata, cotta, vida, vdp)");
   ATELIER_ASSIGN_OR_RETURN(ParamSet p, resolveParams(methodParams(name), params));
+  if (name != "source") ATELIER_RETURN_IF_ERROR(source.netPtr()->checkAdaptable().withContext(name));
   ATELIER_ASSIGN_OR_RETURN(auto model, source.clone());
   if (name == "source") return makeSource(model);
   if (name == "bn") return makeBn(model);

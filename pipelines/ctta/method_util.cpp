@@ -1,5 +1,7 @@
-// Shared method helpers: losses, BN modes, EMA, stochastic restore.
+// Shared method helpers: losses, BN modes, EMA, stochastic restore; the CoTTA/ViDA mean-teacher base.
 #include "ctta/method_util.h"
+
+#include "atelier/param.h"
 
 namespace atelier::ctta::mu {
 
@@ -11,20 +13,25 @@ at::Tensor softCE(const at::Tensor& student, const at::Tensor& teacher) {
   return -(teacher.softmax(1) * student.log_softmax(1)).sum(1);
 }
 
+bool isBatchNorm(const torch::nn::Module& m) {
+  return dynamic_cast<const torch::nn::BatchNorm2dImpl*>(&m) || dynamic_cast<const BatchNormLike*>(&m);
+}
+
 void setBatchStatsMode(ClassifierNet& net) {
   net.eval();
   for (auto& p : net.parameters()) p.requires_grad_(false);
   for (auto& m : net.modules(false))
-    if (dynamic_cast<torch::nn::BatchNorm2dImpl*>(m.get())) m->train(true);
+    if (isBatchNorm(*m)) m->train(true);
 }
 
 std::vector<at::Tensor> bnAffine(ClassifierNet& net) {
   std::vector<at::Tensor> out;
-  for (auto& m : net.modules(false))
-    if (auto* bn = dynamic_cast<torch::nn::BatchNorm2dImpl*>(m.get())) {
-      out.push_back(bn->weight);
-      out.push_back(bn->bias);
-    }
+  for (auto& m : net.modules(false)) {
+    if (!isBatchNorm(*m)) continue;
+    auto own = m->named_parameters(false);   // affine=False BatchNorm has neither
+    for (const char* k : {"weight", "bias"})
+      if (auto* t = own.find(k); t && t->defined()) out.push_back(*t);
+  }
   return out;
 }
 
@@ -77,3 +84,35 @@ void teacherStudentUpdate(torch::optim::Optimizer& opt, const at::Tensor& loss, 
 }
 
 }  // namespace atelier::ctta::mu
+
+namespace atelier::ctta {
+
+TeacherStudentMethod::TeacherStudentMethod(std::shared_ptr<Classifier> student, ParamSet p, const MethodContext& c)
+    : student_(std::move(student)), p_(std::move(p)), aug_(c.seed) {
+  torch::manual_seed(c.seed);
+  mu::setBatchStatsMode(student_->net());   // teacher (and CoTTA's anchor) are copies of the configured model
+  source_ = student_->clone().value();
+  teacher_ = student_->clone().value();
+  params_ = mu::weightsAndBiases(student_->net());
+  for (auto& [n, t] : params_) t.requires_grad_(true);
+  source_state_ = mu::snapshot(params_);
+}
+
+Result<at::Tensor> TeacherStudentMethod::predict(const at::Tensor& x) {
+  torch::NoGradGuard ng;
+  return teacher_->logits(x);
+}
+
+Status TeacherStudentMethod::reset() {
+  student_->copyFrom(*source_);
+  teacher_->copyFrom(*source_);
+  opt_ = makeOptimizer();
+  return Status::Ok();
+}
+
+void TeacherStudentMethod::update(const at::Tensor& loss, double default_restore_p) {
+  mu::teacherStudentUpdate(*opt_, loss, teacher_->net(), student_->net(), getFloat(p_, "ema", 0.999), params_,
+                           source_state_, getFloat(p_, "restore_p", default_restore_p));
+}
+
+}  // namespace atelier::ctta

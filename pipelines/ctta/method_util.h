@@ -6,12 +6,16 @@
 #include <memory>
 #include <vector>
 
+#include "ctta/augment.h"
 #include "ctta/classifier.h"
+#include "ctta/method.h"
 
 namespace atelier::ctta::mu {
 
 at::Tensor entropy(const at::Tensor& logits);                            // [B,C] -> [B]
 at::Tensor softCE(const at::Tensor& student, const at::Tensor& teacher); // -Σ softmax(t)·log_softmax(s), [B]
+// torch::nn::BatchNorm2d or a BatchNormLike module (TorchScript BatchNorm mirror).
+bool isBatchNorm(const torch::nn::Module& m);
 // BN in batch-statistics mode (train) and everything else in eval; requires_grad off for all parameters.
 void setBatchStatsMode(ClassifierNet& net);
 // BatchNorm affine parameters (weight, bias) of the net.
@@ -35,3 +39,29 @@ std::map<std::string, at::Tensor> snapshot(const std::vector<std::pair<std::stri
 Result<std::shared_ptr<Classifier>> cloneModel(const Classifier& c);
 
 }  // namespace atelier::ctta::mu
+
+namespace atelier::ctta {
+
+// Mean-teacher base of CoTTA and ViDA: a student (every weight/bias trained), its EMA teacher (which predicts) and
+// a source copy for reset() and stochastic restore. Derived constructors end with `opt_ = makeOptimizer();`.
+class TeacherStudentMethod : public CttaMethod {
+ public:
+  // Seeds torch's RNG, puts `student` on BN batch statistics and copies it into source and teacher.
+  TeacherStudentMethod(std::shared_ptr<Classifier> student, ParamSet p, const MethodContext& c);
+  Result<at::Tensor> predict(const at::Tensor& x) override;   // x: [B,3,H,W] -> teacher logits, no update
+  Status reset() override;                                     // student, teacher = source; fresh optimiser
+  const Classifier* model() const override { return student_.get(); }
+
+ protected:
+  virtual std::unique_ptr<torch::optim::Optimizer> makeOptimizer() = 0;   // over params_
+  // Optimiser step on `loss`, EMA into the teacher (param "ema", 0.999), restore (param "restore_p").
+  void update(const at::Tensor& loss, double default_restore_p);
+  std::shared_ptr<Classifier> student_, source_, teacher_;
+  ParamSet p_;
+  TtaAugment aug_;
+  std::vector<std::pair<std::string, at::Tensor>> params_;   // the student's weights and biases
+  std::map<std::string, at::Tensor> source_state_;
+  std::unique_ptr<torch::optim::Optimizer> opt_;
+};
+
+}  // namespace atelier::ctta

@@ -56,6 +56,7 @@ class VdpMethod : public CttaMethod {
     return Status::Ok();
   }
   std::string name() const override { return "vdp"; }
+  const Classifier* model() const override { return model_.get(); }   // frozen; the prompts adapt
   std::map<std::string, double> stats() const override { return {{"domain_changes", double(shifts_)}}; }
 
  private:

@@ -6,26 +6,19 @@
 // returned; student soft-CE to the teacher; Adam with backbone lr and adapter lr; EMA; stochastic restore.
 #include <torch/torch.h>
 
-#include "ctta/augment.h"
 #include "ctta/method_impl.h"
 #include "ctta/method_util.h"
 
 namespace atelier::ctta {
 namespace {
-class VidaMethod : public CttaMethod {
+class VidaMethod : public TeacherStudentMethod {
  public:
   VidaMethod(std::shared_ptr<Classifier> s, ParamSet p, const MethodContext& c)
-      : student_(std::move(s)), p_(std::move(p)), aug_(c.seed) {
-    torch::manual_seed(c.seed);
-    mu::setBatchStatsMode(student_->net());
-    source_ = student_->clone().value();
-    teacher_ = student_->clone().value();
-    params_ = mu::weightsAndBiases(student_->net());
-    for (auto& [n, t] : params_) t.requires_grad_(true);
-    source_state_ = mu::snapshot(params_);
-    resetOptimizer();
+      : TeacherStudentMethod(std::move(s), std::move(p), c) {
+    opt_ = makeOptimizer();
   }
   Result<at::Tensor> forwardAndAdapt(const at::Tensor& x) override {
+    // x: [B,3,H,W] in [0,1] -> [B,C] teacher logits on x (pre-update)
     at::Tensor target;
     {
       torch::NoGradGuard ng;
@@ -43,40 +36,22 @@ class VidaMethod : public CttaMethod {
       target = teacher_->logits(x);
     }
     at::Tensor y = student_->logits(x);
-    at::Tensor loss = mu::softCE(y, target).mean();
-    mu::teacherStudentUpdate(*opt_, loss, teacher_->net(), student_->net(), getFloat(p_, "ema", 0.999), params_,
-                             source_state_, getFloat(p_, "restore_p", 0.1));
+    update(mu::softCE(y, target).mean(), 0.1);
     return target;
-  }
-  Result<at::Tensor> predict(const at::Tensor& x) override {
-    torch::NoGradGuard ng;
-    return teacher_->logits(x);
-  }
-  Status reset() override {
-    student_->copyFrom(*source_);
-    teacher_->copyFrom(*source_);
-    resetOptimizer();
-    return Status::Ok();
   }
   std::string name() const override { return "vida"; }
   std::map<std::string, double> stats() const override { return {{"uncertainty", unc_}}; }
 
  private:
-  void resetOptimizer() {
+  std::unique_ptr<torch::optim::Optimizer> makeOptimizer() override {
     std::vector<at::Tensor> backbone, adapters;
     for (auto& [n, t] : params_) (n.find("vida") != std::string::npos ? adapters : backbone).push_back(t);
     const double lr = getFloat(p_, "lr", 1e-4), lr_ad = getFloat(p_, "adapter_lr", 1e-5);
     std::vector<torch::optim::OptimizerParamGroup> groups;
     groups.emplace_back(backbone, std::make_unique<torch::optim::AdamOptions>(lr));
     groups.emplace_back(adapters, std::make_unique<torch::optim::AdamOptions>(lr_ad));
-    opt_ = std::make_unique<torch::optim::Adam>(groups, torch::optim::AdamOptions(lr));
+    return std::make_unique<torch::optim::Adam>(groups, torch::optim::AdamOptions(lr));
   }
-  std::shared_ptr<Classifier> student_, source_, teacher_;
-  ParamSet p_;
-  TtaAugment aug_;
-  std::vector<std::pair<std::string, at::Tensor>> params_;
-  std::map<std::string, at::Tensor> source_state_;
-  std::unique_ptr<torch::optim::Optimizer> opt_;
   double unc_ = 0;
 };
 }  // namespace

@@ -20,7 +20,8 @@ class CttaStage : public Stage {
   std::string_view label() const override { return label_ = "CTTA: " + method_; }
   std::vector<ParamSpec> params() const override {
     std::vector<ParamSpec> s = {
-        ParamSpec::Path("model", "Model", cttaAssetsDir() + "/wrn16_4_cifar10.safetensors", "safetensors + JSON"),
+        ParamSpec::Path("model", "Model", cttaAssetsDir() + "/wrn16_4_cifar10.safetensors",
+                        "safetensors or TorchScript .pt (torch.jit.script for adaptation), JSON next to it"),
         ParamSpec::Int("window", "Sliding window", 1, 1, 512, "batch-1 streams: adapt every W frames on the last W"),
         ParamSpec::Text("inject", "Inject corruption", "", "name:severity, e.g. fog:3 (empty: none)"),
         ParamSpec::Path("frost_dir", "Frost images", cttaAssetsDir() + "/frost", "for frost injection")};
@@ -33,7 +34,10 @@ class CttaStage : public Stage {
     for (auto& spec : methodParams(method_))
       if (auto it = v.find(spec.id); it != v.end()) mp[spec.id] = it->second;
     if (!source_ || model != model_path_) {
-      ATELIER_ASSIGN_OR_RETURN(source_, loadClassifier(model));
+      ATELIER_ASSIGN_OR_RETURN(auto loaded, loadClassifier(model));
+      // e.g. a traced TorchScript module: refuse adaptation here rather than at the first frame
+      if (Status a = loaded->netPtr()->checkAdaptable(); method_ != "source" && !a.ok()) return a.withContext(id_);
+      source_ = loaded;
       model_path_ = model;
       method_obj_.reset();
     }
@@ -111,6 +115,8 @@ class CttaStage : public Stage {
     out.scalars["entropy"] = -(p * y.log_softmax(1)).sum(1).mean().item<double>();
     const auto& cls = source_->spec().classes;
     out.text["label"] = pred < int64_t(cls.size()) ? cls[pred] : "class " + std::to_string(pred);
+    const std::string note = method_obj_->note();   // e.g. EATA without source images: no Fisher term
+    out.text["method"] = note.empty() ? method_ : method_ + " (" + note + ")";
     if (auto lt = in.tensors.find("labels"); lt != in.tensors.end())
       out.scalars["error"] = y.argmax(1).ne(lt->second.cpu()).to(torch::kDouble).mean().item<double>();
     return out;

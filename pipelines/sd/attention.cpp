@@ -75,10 +75,10 @@ AttentionImpl::AttentionImpl(int64_t query_dim, int64_t context_dim, int64_t hea
     : upcast_(upcast), hooks_(std::move(hooks)) {
   const int64_t inner = heads * head_dim;
   const int64_t kv_in = context_dim > 0 ? context_dim : query_dim;
-  to_q = register_module("to_q", torch::nn::Linear(torch::nn::LinearOptions(query_dim, inner).bias(false)));
-  to_k = register_module("to_k", torch::nn::Linear(torch::nn::LinearOptions(kv_in, inner).bias(false)));
-  to_v = register_module("to_v", torch::nn::Linear(torch::nn::LinearOptions(kv_in, inner).bias(false)));
-  out_proj = torch::nn::Linear(torch::nn::LinearOptions(inner, query_dim).bias(true));
+  to_q = register_module("to_q", detail::makeLinear(query_dim, inner, false));
+  to_k = register_module("to_k", detail::makeLinear(kv_in, inner, false));
+  to_v = register_module("to_v", detail::makeLinear(kv_in, inner, false));
+  out_proj = detail::makeLinear(inner, query_dim, true);
   to_out->push_back(out_proj);
   register_module("to_out", to_out);
   site.is_cross = context_dim > 0;
@@ -103,10 +103,10 @@ at::Tensor AttentionImpl::forward(const at::Tensor& x, const at::Tensor& ctx) {
 SpatialSelfAttentionImpl::SpatialSelfAttentionImpl(int64_t channels, int64_t groups, double eps) {
   group_norm = register_module(
       "group_norm", torch::nn::GroupNorm(torch::nn::GroupNormOptions(groups, channels).eps(eps).affine(true)));
-  to_q = register_module("to_q", torch::nn::Linear(channels, channels));
-  to_k = register_module("to_k", torch::nn::Linear(channels, channels));
-  to_v = register_module("to_v", torch::nn::Linear(channels, channels));
-  out_proj = torch::nn::Linear(channels, channels);
+  to_q = register_module("to_q", detail::makeLinear(channels, channels));
+  to_k = register_module("to_k", detail::makeLinear(channels, channels));
+  to_v = register_module("to_v", detail::makeLinear(channels, channels));
+  out_proj = detail::makeLinear(channels, channels);
   to_out->push_back(out_proj);
   register_module("to_out", to_out);
 }

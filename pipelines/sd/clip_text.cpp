@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sd/nn_util.h"
+
 namespace atelier::sd {
 
 ClipTextConfig ClipTextConfig::sd15() { return ClipTextConfig{}; }
@@ -46,8 +48,8 @@ Result<ClipTextConfig> ClipTextConfig::fromJsonText(const std::string& text, con
 }
 
 ClipEmbeddingsImpl::ClipEmbeddingsImpl(const ClipTextConfig& c) {
-  token_embedding = register_module("token_embedding", torch::nn::Embedding(c.vocab_size, c.hidden_size));
-  position_embedding = register_module("position_embedding", torch::nn::Embedding(c.max_positions, c.hidden_size));
+  token_embedding = register_module("token_embedding", detail::makeEmbedding(c.vocab_size, c.hidden_size));
+  position_embedding = register_module("position_embedding", detail::makeEmbedding(c.max_positions, c.hidden_size));
 }
 
 at::Tensor ClipEmbeddingsImpl::forward(const at::Tensor& ids) {
@@ -57,10 +59,10 @@ at::Tensor ClipEmbeddingsImpl::forward(const at::Tensor& ids) {
 }
 
 ClipAttentionImpl::ClipAttentionImpl(const ClipTextConfig& c) : heads(c.num_heads) {
-  q_proj = register_module("q_proj", torch::nn::Linear(c.hidden_size, c.hidden_size));
-  k_proj = register_module("k_proj", torch::nn::Linear(c.hidden_size, c.hidden_size));
-  v_proj = register_module("v_proj", torch::nn::Linear(c.hidden_size, c.hidden_size));
-  out_proj = register_module("out_proj", torch::nn::Linear(c.hidden_size, c.hidden_size));
+  q_proj = register_module("q_proj", detail::makeLinear(c.hidden_size, c.hidden_size));
+  k_proj = register_module("k_proj", detail::makeLinear(c.hidden_size, c.hidden_size));
+  v_proj = register_module("v_proj", detail::makeLinear(c.hidden_size, c.hidden_size));
+  out_proj = register_module("out_proj", detail::makeLinear(c.hidden_size, c.hidden_size));
 }
 
 at::Tensor ClipAttentionImpl::forward(const at::Tensor& x) {
@@ -82,8 +84,8 @@ at::Tensor ClipAttentionImpl::forward(const at::Tensor& x) {
 }
 
 ClipMlpImpl::ClipMlpImpl(const ClipTextConfig& c) : quick_gelu(c.hidden_act == "quick_gelu") {
-  fc1 = register_module("fc1", torch::nn::Linear(c.hidden_size, c.intermediate_size));
-  fc2 = register_module("fc2", torch::nn::Linear(c.intermediate_size, c.hidden_size));
+  fc1 = register_module("fc1", detail::makeLinear(c.hidden_size, c.intermediate_size));
+  fc2 = register_module("fc2", detail::makeLinear(c.intermediate_size, c.hidden_size));
 }
 
 at::Tensor ClipMlpImpl::forward(const at::Tensor& x) {

@@ -127,7 +127,8 @@ std::string openClipKey(std::string k) {
 
 }  // namespace
 
-Result<LdmComponents> convertLdmCheckpoint(const TensorMap& ldm, const std::string& label, int64_t lpb) {
+Result<LdmComponents> convertLdmCheckpoint(const TensorMap& ldm, const std::string& label, int64_t lpb,
+                                           int64_t text_layers) {
   LdmComponents out;
   int64_t num_up = 0, resblocks = 0;
   static const std::regex up_re(R"(^first_stage_model\.decoder\.up\.(\d+)\.)");
@@ -138,7 +139,8 @@ Result<LdmComponents> convertLdmCheckpoint(const TensorMap& ldm, const std::stri
     if (std::regex_search(k, m, rb_re)) resblocks = std::max<int64_t>(resblocks, std::stoll(m[1]) + 1);
   }
   out.sd2_text = resblocks > 0;
-  out.text_layers = out.sd2_text ? resblocks - 1 : 0;
+  constexpr int64_t kSd2TextLayers = 23;   // diffusers' SD 2.x text config (SD_2_TEXT_ENCODER_KEYS_TO_IGNORE)
+  out.text_layers = !out.sd2_text ? 0 : text_layers >= 0 ? text_layers : std::min(resblocks, kSd2TextLayers);
   for (const auto& [key, t] : ldm) {
     std::string k = key;
     if (consume(k, "model.diffusion_model.")) {

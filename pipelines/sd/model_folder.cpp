@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -14,6 +15,7 @@
 #include "atelier/module_io.h"
 #include "atelier/safetensors.h"
 #include "sd/loader_keymap.h"
+#include "sd/nn_util.h"
 #include "sd/scheduler_util.h"
 
 namespace atelier::sd {
@@ -67,15 +69,18 @@ class DefaultDtypeScope {
   caffe2::TypeMeta saved_;
 };
 
+// Parameters are left uninitialised (detail::SkipInitScope): the strict load that follows overwrites all of them,
+// so no random init runs and the peak stays at one copy in the target dtype (bench_sd --load-memory).
 template <class Holder, class Config>
 Result<Holder> buildModule(const Config& cfg, c10::ScalarType dtype, c10::Device device, const std::string& label) {
   Holder m{nullptr};
+  detail::SkipInitScope skip_init;
   try {
     DefaultDtypeScope scope(dtype);
     at::NoGradGuard ng;
     m = Holder(cfg);
   } catch (const std::exception&) {
-    m = nullptr;   // random init not implemented for this dtype on CPU: build in fp32 and convert below
+    m = nullptr;   // this dtype cannot be allocated on CPU: build in fp32 and convert below
   }
   try {
     if (!m) {
@@ -129,6 +134,7 @@ Status loadFolder(SdModel& m, const std::string& dir, const SdLoadOptions& opt) 
   }
   ATELIER_ASSIGN_OR_RETURN(VaeConfig vcfg, VaeConfig::fromFile(dir + "/vae/config.json"));
   m.vae_scaling_factor = vcfg.scaling_factor;
+  m.vae_scale_factor = vcfg.downFactor();
   if (opt.load_vae) {
     ATELIER_ASSIGN_OR_RETURN(std::string path, findWeights(dir + "/vae", "diffusion_pytorch_model", fp16));
     ATELIER_ASSIGN_OR_RETURN(TensorMap w, loadSafetensors(path));
@@ -157,46 +163,99 @@ std::string singleFileSchedulerJson(const std::string& prediction_type) {
   return j.dump();
 }
 
+// Component configs of a single file: from opt.config_dir (diffusers from_single_file(config=...)) or the
+// SD 1.5 / 2.1 defaults diffusers infers for LDM checkpoints.
+struct SingleFileConfigs {
+  UNetConfig unet;
+  VaeConfig vae = VaeConfig::sd();
+  ClipTextConfig text;
+  bool have_text = false;   // text config read from config_dir
+};
+
+Result<SingleFileConfigs> readConfigDir(const std::string& dir) {
+  SingleFileConfigs c;
+  ATELIER_ASSIGN_OR_RETURN(c.unet, UNetConfig::fromFile(dir + "/unet/config.json"));
+  ATELIER_ASSIGN_OR_RETURN(c.vae, VaeConfig::fromFile(dir + "/vae/config.json"));
+  const std::string text_path = dir + "/text_encoder/config.json";
+  ATELIER_ASSIGN_OR_RETURN(std::string text, readText(text_path));
+  ATELIER_ASSIGN_OR_RETURN(c.text, ClipTextConfig::fromJsonText(text, text_path));
+  c.have_text = true;
+  return c;
+}
+
 Status loadSingleFile(SdModel& m, const std::string& path, const SdLoadOptions& opt) {
+  const bool cfg_dir = !opt.config_dir.empty();
+  SingleFileConfigs cfg;
+  if (cfg_dir) { ATELIER_ASSIGN_OR_RETURN(cfg, readConfigDir(opt.config_dir)); }
+  const auto& lpb = cfg.unet.layers_per_block;
+  if (cfg_dir && std::adjacent_find(lpb.begin(), lpb.end(), std::not_equal_to<>()) != lpb.end()) {
+    return Status::Unsupported(opt.config_dir + "/unet/config.json: per-block layers_per_block has no LDM layout");
+  }
   ATELIER_ASSIGN_OR_RETURN(TensorMap all, loadSafetensors(path));
-  ATELIER_ASSIGN_OR_RETURN(LdmComponents c, convertLdmCheckpoint(all, path));
+  ATELIER_ASSIGN_OR_RETURN(LdmComponents c, convertLdmCheckpoint(all, path, cfg_dir ? lpb.at(0) : 2,
+                                                                 cfg_dir ? cfg.text.num_layers : -1));
   all.clear();
-  const std::string tok_dir = opt.tokenizer_dir.empty() ? (fs::path(path).parent_path() / "tokenizer").string()
-                                                        : opt.tokenizer_dir;
+  const std::string tok_dir = !opt.tokenizer_dir.empty() ? opt.tokenizer_dir
+                              : cfg_dir ? opt.config_dir + "/tokenizer"
+                                        : (fs::path(path).parent_path() / "tokenizer").string();
   auto tok = ClipTokenizer::fromFolder(tok_dir);
   if (!tok.ok()) {
     return tok.status().withContext(path + ": single-file checkpoints carry no tokenizer; pass a CLIP tokenizer "
                                            "folder (vocab.json + merges.txt)");
   }
   m.tokenizer = std::move(tok).value();
-  if (c.sd2_text) { ATELIER_ASSIGN_OR_RETURN(m.tokenizer, m.tokenizer.withPadToken("!")); }
-  const std::string pred = !opt.prediction_type.empty() ? opt.prediction_type
-                                                        : (c.sd2_text ? "v_prediction" : "epsilon");
-  m.scheduler_json = singleFileSchedulerJson(pred);
-  m.scheduler_class = "DDIMScheduler";
-  UNetConfig ucfg = c.sd2_text ? UNetConfig::sd21() : UNetConfig::sd15();
-  ucfg.in_channels = c.unet_in_channels;
-  if (c.sd2_text && pred == "epsilon") ucfg.sample_size = 64;   // 512-base
+  // SD 2.x pads with "!"; a config folder's tokenizer files say so themselves.
+  if (c.sd2_text && !cfg_dir) { ATELIER_ASSIGN_OR_RETURN(m.tokenizer, m.tokenizer.withPadToken("!")); }
+  const std::string sched_path = opt.config_dir + "/scheduler/scheduler_config.json";
+  if (cfg_dir && fs::is_regular_file(sched_path)) {
+    ATELIER_ASSIGN_OR_RETURN(nlohmann::json sched, readJson(sched_path));
+    if (!sched.is_object()) return Status::Corruption(sched_path + ": expected a JSON object");
+    if (!opt.prediction_type.empty()) sched["prediction_type"] = opt.prediction_type;
+    m.scheduler_json = sched.dump();
+    m.scheduler_class = sched.value("_class_name", std::string());
+  } else {
+    const std::string pred = !opt.prediction_type.empty() ? opt.prediction_type
+                                                          : (c.sd2_text ? "v_prediction" : "epsilon");
+    m.scheduler_json = singleFileSchedulerJson(pred);
+    m.scheduler_class = "DDIMScheduler";
+    if (!cfg_dir) {
+      cfg.unet = c.sd2_text ? UNetConfig::sd21() : UNetConfig::sd15();
+      cfg.unet.in_channels = c.unet_in_channels;
+      if (c.sd2_text && pred == "epsilon") cfg.unet.sample_size = 64;   // 512-base
+    }
+  }
+  UNetConfig& ucfg = cfg.unet;
   ATELIER_RETURN_IF_ERROR(ucfg.validate(path));
+  auto conv_in = c.unet.find("conv_in.weight");   // cheap check before building a (possibly large) wrong model
+  if (opt.load_unet && conv_in != c.unet.end() && conv_in->second.size(0) != ucfg.block_out_channels[0]) {
+    const std::string src = cfg_dir ? opt.config_dir + "/unet/config.json" : "default SD 1.x/2.x";
+    return Status::InvalidArgument(
+        path + ": UNet conv_in has " + std::to_string(conv_in->second.size(0)) + " channels but the " + src +
+        " config expects " + std::to_string(ucfg.block_out_channels[0]) +
+        (cfg_dir ? "" : "; pass the model's diffusers configs (SdLoadOptions::config_dir, CLI --config DIR)"));
+  }
   m.sample_size = ucfg.sample_size;
   if (opt.load_unet) {
     ATELIER_ASSIGN_OR_RETURN(m.unet, (buildModule<UNet2DConditionModel>(ucfg, opt.dtype, opt.device, path)));
     ATELIER_RETURN_IF_ERROR(loadInto(*m.unet, c.unet, path + " (UNet)"));
   }
   c.unet.clear();
-  const VaeConfig vcfg = VaeConfig::sd();
-  m.vae_scaling_factor = vcfg.scaling_factor;
+  m.vae_scaling_factor = cfg.vae.scaling_factor;
+  m.vae_scale_factor = cfg.vae.downFactor();
   if (opt.load_vae) {
-    ATELIER_ASSIGN_OR_RETURN(m.vae, (buildModule<AutoencoderKL>(vcfg, opt.vae_dtype, opt.device, path)));
+    ATELIER_ASSIGN_OR_RETURN(m.vae, (buildModule<AutoencoderKL>(cfg.vae, opt.vae_dtype, opt.device, path)));
     ATELIER_RETURN_IF_ERROR(loadInto(*m.vae, c.vae, path + " (VAE)"));
   }
   c.vae.clear();
   if (opt.load_text) {
-    ClipTextConfig tcfg = c.sd2_text ? ClipTextConfig::sd21() : ClipTextConfig::sd15();
-    if (c.sd2_text) tcfg.num_layers = c.text_layers;
-    auto emb = c.text.find("embeddings.token_embedding.weight");
-    if (emb == c.text.end()) return Status::Corruption(path + ": no text encoder token embedding (cond_stage_model.*)");
-    tcfg.hidden_size = emb->second.size(1);
+    ClipTextConfig tcfg = cfg.text;
+    if (!cfg.have_text) {
+      tcfg = c.sd2_text ? ClipTextConfig::sd21() : ClipTextConfig::sd15();
+      if (c.sd2_text) tcfg.num_layers = c.text_layers;
+      auto emb = c.text.find("embeddings.token_embedding.weight");
+      if (emb == c.text.end()) return Status::Corruption(path + ": no text encoder token embedding (cond_stage_model.*)");
+      tcfg.hidden_size = emb->second.size(1);
+    }
     ATELIER_ASSIGN_OR_RETURN(m.text_encoder, (buildModule<ClipTextModel>(tcfg, opt.dtype, opt.device, path)));
     ATELIER_RETURN_IF_ERROR(loadInto(*m.text_encoder, c.text, path + " (text encoder)", kTextIgnore));
   }
@@ -233,6 +292,10 @@ Result<std::shared_ptr<SdModel>> loadSdModel(const std::string& path, const SdLo
   m->dtype = opt.dtype;
   m->vae_dtype = opt.vae_dtype;
   if (fs::is_directory(path)) {
+    if (!opt.config_dir.empty()) {
+      return Status::InvalidArgument(path + ": a config folder (" + opt.config_dir + ") applies to single-file "
+                                     "checkpoints only; a diffusers folder carries its own configs");
+    }
     ATELIER_RETURN_IF_ERROR(loadFolder(*m, path, opt));
   } else if (fs::is_regular_file(path)) {
     ATELIER_RETURN_IF_ERROR(checkCheckpointExtension(path));

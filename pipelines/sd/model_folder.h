@@ -26,6 +26,10 @@ struct SdLoadOptions {
   bool load_unet = true, load_vae = true, load_text = true;
   std::string tokenizer_dir;               // single files only: CLIP tokenizer folder (default: <file dir>/tokenizer)
   std::string prediction_type;             // single files only: override ("epsilon" | "v_prediction")
+  // Single files only, like diffusers' from_single_file(config=...): a diffusers folder whose unet/vae/
+  // text_encoder config.json, tokenizer/ and scheduler/scheduler_config.json replace the SD 1.5/2.1 defaults
+  // (needed for non-standard architectures). Its weights are not read.
+  std::string config_dir;
 };
 
 struct SdModel {
@@ -40,7 +44,8 @@ struct SdModel {
   c10::Device device = c10::Device(c10::kCPU);
   c10::ScalarType dtype = c10::kFloat, vae_dtype = c10::kFloat;
   double vae_scaling_factor = 0.18215;
-  int64_t sample_size = 64;                // UNet latent side (image side = 8×)
+  int64_t sample_size = 64;                // UNet latent side (image side = vae_scale_factor ×)
+  int64_t vae_scale_factor = 8;            // 2^(VAE blocks − 1), from the VAE config (diffusers vae_scale_factor)
 
   // The folder's scheduler class when it is DDIM/Euler/DPM++, else DDIM (SD 1.5 folders ship PNDM).
   SamplerKind defaultSampler() const;

@@ -5,9 +5,6 @@
 namespace atelier::sd {
 
 namespace {
-torch::nn::Conv2d makeConv(int64_t in, int64_t out, int64_t k, int64_t stride = 1, int64_t pad = 0) {
-  return torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, k).stride(stride).padding(pad));
-}
 torch::nn::GroupNorm makeGroupNorm(int64_t groups, int64_t ch, double eps) {
   return torch::nn::GroupNorm(torch::nn::GroupNormOptions(groups, ch).eps(eps).affine(true));
 }
@@ -16,14 +13,14 @@ torch::nn::GroupNorm makeGroupNorm(int64_t groups, int64_t ch, double eps) {
 ResnetBlock2DImpl::ResnetBlock2DImpl(const ResnetOptions& o, std::shared_ptr<HookState> hooks, std::string nm)
     : name(std::move(nm)), out_scale_(o.output_scale_factor), hooks_(std::move(hooks)) {
   norm1 = register_module("norm1", makeGroupNorm(o.groups, o.in_channels, o.eps));
-  conv1 = register_module("conv1", makeConv(o.in_channels, o.out_channels, 3, 1, 1));
+  conv1 = register_module("conv1", detail::makeConv(o.in_channels, o.out_channels, 3, 1, 1));
   if (o.temb_channels > 0) {
-    time_emb_proj = register_module("time_emb_proj", torch::nn::Linear(o.temb_channels, o.out_channels));
+    time_emb_proj = register_module("time_emb_proj", detail::makeLinear(o.temb_channels, o.out_channels));
   }
   norm2 = register_module("norm2", makeGroupNorm(o.groups, o.out_channels, o.eps));
-  conv2 = register_module("conv2", makeConv(o.out_channels, o.out_channels, 3, 1, 1));
+  conv2 = register_module("conv2", detail::makeConv(o.out_channels, o.out_channels, 3, 1, 1));
   if (o.in_channels != o.out_channels) {
-    conv_shortcut = register_module("conv_shortcut", makeConv(o.in_channels, o.out_channels, 1));
+    conv_shortcut = register_module("conv_shortcut", detail::makeConv(o.in_channels, o.out_channels, 1));
   }
 }
 
@@ -52,7 +49,7 @@ at::Tensor ResnetBlock2DImpl::forward(const at::Tensor& x, const at::Tensor& tem
 }
 
 Downsample2DImpl::Downsample2DImpl(int64_t channels, int64_t padding) : padding_(padding) {
-  conv = register_module("conv", makeConv(channels, channels, 3, 2, padding));
+  conv = register_module("conv", detail::makeConv(channels, channels, 3, 2, padding));
 }
 
 at::Tensor Downsample2DImpl::forward(const at::Tensor& x) {
@@ -62,7 +59,7 @@ at::Tensor Downsample2DImpl::forward(const at::Tensor& x) {
 }
 
 Upsample2DImpl::Upsample2DImpl(int64_t channels) {
-  conv = register_module("conv", makeConv(channels, channels, 3, 1, 1));
+  conv = register_module("conv", detail::makeConv(channels, channels, 3, 1, 1));
 }
 
 at::Tensor Upsample2DImpl::forward(const at::Tensor& x, int64_t oh, int64_t ow) {

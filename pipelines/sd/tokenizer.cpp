@@ -274,8 +274,10 @@ Result<ClipTokenizer> ClipTokenizer::fromFolder(const std::string& dir) {
   }
   // CLIP uses the first vocab_size - 512 - 2 merges (the rest never form vocabulary tokens).
   if (vocab.size() > 514 && merges.size() > vocab.size() - 514) merges.resize(vocab.size() - 514);
+  // transformers applies special_tokens_map.json over tokenizer_config.json (SD 2.x folders: "<|endoftext|>" in
+  // tokenizer_config.json, the effective "!" in special_tokens_map.json), so it is read last.
   std::string pad = "<|endoftext|>";
-  for (const char* name : {"special_tokens_map.json", "tokenizer_config.json"}) {
+  for (const char* name : {"tokenizer_config.json", "special_tokens_map.json"}) {
     auto text = readFile(dir + "/" + name);
     if (!text.ok()) continue;
     try {

@@ -19,8 +19,8 @@ class ClipTokenizer {
   static constexpr int64_t kEosId = 49407;       // <|endoftext|>
   static constexpr int kMaxLength = 77;
 
-  // Loads <dir>/vocab.json + merges.txt; the pad token comes from tokenizer_config.json or special_tokens_map.json
-  // ("<|endoftext|>" when neither names one). Errors name the file.
+  // Loads <dir>/vocab.json + merges.txt; the pad token comes from special_tokens_map.json, else
+  // tokenizer_config.json (transformers' precedence), else "<|endoftext|>". Errors name the file.
   static Result<ClipTokenizer> fromFolder(const std::string& dir);
   // Builds from in-memory vocab (token → id) and merges ("a b" lines, no header); pad_token must be in vocab.
   static Result<ClipTokenizer> fromData(std::unordered_map<std::string, int64_t> vocab,

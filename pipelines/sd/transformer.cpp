@@ -5,7 +5,7 @@
 namespace atelier::sd {
 
 GegluImpl::GegluImpl(int64_t dim, int64_t inner) {
-  proj = register_module("proj", torch::nn::Linear(dim, inner * 2));
+  proj = register_module("proj", detail::makeLinear(dim, inner * 2));
 }
 
 at::Tensor GegluImpl::forward(const at::Tensor& x) {
@@ -18,7 +18,7 @@ at::Tensor GegluImpl::forward(const at::Tensor& x) {
 
 FeedForwardImpl::FeedForwardImpl(int64_t dim) {
   geglu = Geglu(dim, dim * 4);
-  out = torch::nn::Linear(dim * 4, dim);
+  out = detail::makeLinear(dim * 4, dim);
   net->push_back(geglu);
   net->push_back(torch::nn::Identity());         // net.1: dropout in diffusers (no parameters)
   net->push_back(out);
@@ -53,9 +53,9 @@ Transformer2DModelImpl::Transformer2DModelImpl(const TransformerOptions& o, cons
   norm = register_module("norm",
                          torch::nn::GroupNorm(torch::nn::GroupNormOptions(o.groups, c).eps(1e-6).affine(true)));
   if (o.linear_projection) {
-    proj_in_linear = register_module("proj_in", torch::nn::Linear(c, c));
+    proj_in_linear = register_module("proj_in", detail::makeLinear(c, c));
   } else {
-    proj_in_conv = register_module("proj_in", torch::nn::Conv2d(torch::nn::Conv2dOptions(c, c, 1)));
+    proj_in_conv = register_module("proj_in", detail::makeConv(c, c, 1));
   }
   for (int64_t i = 0; i < o.layers; ++i) {
     blocks.push_back(BasicTransformerBlock(c, o.heads, c / o.heads, o.cross_dim, o.upcast_attention, hooks));
@@ -63,9 +63,9 @@ Transformer2DModelImpl::Transformer2DModelImpl(const TransformerOptions& o, cons
   }
   register_module("transformer_blocks", transformer_blocks);
   if (o.linear_projection) {
-    proj_out_linear = register_module("proj_out", torch::nn::Linear(c, c));
+    proj_out_linear = register_module("proj_out", detail::makeLinear(c, c));
   } else {
-    proj_out_conv = register_module("proj_out", torch::nn::Conv2d(torch::nn::Conv2dOptions(c, c, 1)));
+    proj_out_conv = register_module("proj_out", detail::makeConv(c, c, 1));
   }
 }
 

@@ -40,15 +40,17 @@ Result<Txt2ImgResult> txt2img(SdModel& model, Scheduler& scheduler, const Txt2Im
   if (!model.unet || !model.text_encoder) return Status::InvalidArgument("txt2img: model has no UNet or text encoder loaded");
   if (req.decode && !model.vae) return Status::InvalidArgument("txt2img: model has no VAE loaded");
   if (req.steps < 1) return Status::InvalidArgument("txt2img: steps must be ≥ 1");
-  const int64_t width = req.width > 0 ? req.width : model.sample_size * 8;
-  const int64_t height = req.height > 0 ? req.height : model.sample_size * 8;
+  // diffusers: default size sample_size × vae_scale_factor; sizes must be multiples of 8 (check_inputs).
+  const int64_t f = model.vae_scale_factor;
+  const int64_t width = req.width > 0 ? req.width : model.sample_size * f;
+  const int64_t height = req.height > 0 ? req.height : model.sample_size * f;
   if (width % 8 != 0 || height % 8 != 0) {
     return Status::InvalidArgument("txt2img: width and height must be multiples of 8 (got " + std::to_string(width) +
                                    "x" + std::to_string(height) + ")");
   }
   const int64_t batch = req.init_latents.defined() ? req.init_latents.size(0) : std::max<int64_t>(1, req.batch);
   const int64_t channels = model.unet->config().in_channels;
-  const std::vector<int64_t> shape = {batch, channels, height / 8, width / 8};
+  const std::vector<int64_t> shape = {batch, channels, height / f, width / f};
   if (req.init_latents.defined() && req.init_latents.sizes() != at::IntArrayRef(shape)) {
     std::ostringstream os;
     os << "txt2img: initial latents have shape " << req.init_latents.sizes() << ", expected " << at::IntArrayRef(shape);

@@ -22,10 +22,10 @@ struct Txt2ImgRequest {
   double cfg_scale = 7.5;           // CFG active when > 1
   double guidance_rescale = 0.0;    // φ in [0,1] (0: off)
   int64_t seed = 0;                 // CPU randn(manual_seed(seed)) when init_latents is undefined
-  int64_t width = 0, height = 0;    // 0 → UNet sample_size × 8
+  int64_t width = 0, height = 0;    // 0 → UNet sample_size × model.vae_scale_factor
   int64_t batch = 1;
   int clip_skip = 1;                // 1: last layer; 2: penultimate + final LN (A1111 "Clip skip")
-  at::Tensor init_latents;          // optional [B,4,H/8,W/8]; multiplied by init_noise_sigma like diffusers
+  at::Tensor init_latents;          // optional [B,4,H/f,W/f] (f = vae_scale_factor); × init_noise_sigma
   bool decode = true;               // false: latents only
 };
 

@@ -9,8 +9,8 @@
 namespace atelier::sd {
 
 TimestepEmbeddingImpl::TimestepEmbeddingImpl(int64_t in, int64_t out) {
-  linear_1 = register_module("linear_1", torch::nn::Linear(in, out));
-  linear_2 = register_module("linear_2", torch::nn::Linear(out, out));
+  linear_1 = register_module("linear_1", detail::makeLinear(in, out));
+  linear_2 = register_module("linear_2", detail::makeLinear(out, out));
 }
 
 at::Tensor TimestepEmbeddingImpl::forward(const at::Tensor& x) {
@@ -32,7 +32,7 @@ at::Tensor timestepSinusoid(const at::Tensor& t, int64_t dim, bool flip_sin_to_c
 UNet2DConditionModelImpl::UNet2DConditionModelImpl(const UNetConfig& c)
     : cfg_(c), hooks_(std::make_shared<HookState>()) {
   const int64_t c0 = c.block_out_channels[0];
-  conv_in = register_module("conv_in", torch::nn::Conv2d(torch::nn::Conv2dOptions(c.in_channels, c0, 3).padding(1)));
+  conv_in = register_module("conv_in", detail::makeConv(c.in_channels, c0, 3, 1, 1));
   time_embedding = register_module("time_embedding", TimestepEmbedding(c0, c.timeEmbedDim()));
   for (size_t i = 0; i < c.numBlocks(); ++i) {
     downs_.push_back(UNetDownBlock(c, i, hooks_));
@@ -48,7 +48,7 @@ UNet2DConditionModelImpl::UNet2DConditionModelImpl(const UNetConfig& c)
   conv_norm_out = register_module(
       "conv_norm_out",
       torch::nn::GroupNorm(torch::nn::GroupNormOptions(c.norm_num_groups, c0).eps(c.norm_eps).affine(true)));
-  conv_out = register_module("conv_out", torch::nn::Conv2d(torch::nn::Conv2dOptions(c0, c.out_channels, 3).padding(1)));
+  conv_out = register_module("conv_out", detail::makeConv(c0, c.out_channels, 3, 1, 1));
 
   // Attention sites in call order: down blocks, mid, up blocks (block_idx counts Transformer2DModels).
   auto add = [&](Transformer2DModel& tm, const std::string& prefix, UNetPart part) {

@@ -21,7 +21,7 @@ ResnetBlock2D makeVaeResnet(int64_t in, int64_t out, int64_t groups) {
 }
 
 torch::nn::Conv2d conv3(int64_t in, int64_t out) {
-  return torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, 3).padding(1));
+  return detail::makeConv(in, out, 3, 1, 1);
 }
 
 torch::nn::GroupNorm vaeNorm(int64_t groups, int64_t ch) {
@@ -125,8 +125,8 @@ AutoencoderKLImpl::AutoencoderKLImpl(const VaeConfig& c) : cfg_(c) {
   encoder = register_module("encoder", VaeEncoder(c));
   decoder = register_module("decoder", VaeDecoder(c));
   const int64_t l = c.latent_channels;
-  if (c.use_quant_conv) quant_conv = register_module("quant_conv", torch::nn::Conv2d(2 * l, 2 * l, 1));
-  if (c.use_post_quant_conv) post_quant_conv = register_module("post_quant_conv", torch::nn::Conv2d(l, l, 1));
+  if (c.use_quant_conv) quant_conv = register_module("quant_conv", detail::makeConv(2 * l, 2 * l, 1));
+  if (c.use_post_quant_conv) post_quant_conv = register_module("post_quant_conv", detail::makeConv(l, l, 1));
 }
 
 std::pair<at::Tensor, at::Tensor> AutoencoderKLImpl::encode(const at::Tensor& x) {

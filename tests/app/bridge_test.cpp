@@ -66,6 +66,37 @@ TEST(RunnerBridge, ResultArrivesOnGuiThreadConverted) {
   EXPECT_GT(bridge.memoryBytes(), 0);
 }
 
+// submit() only wraps the QImage; the worker converts any format (here: gray, ARGB32 with padding-free rows,
+// RGB888 with padded rows) and returns RGBA8888, the viewport's texture format.
+TEST(RunnerBridge, WorkerConvertsAnySourceFormatAndReturnsRgba) {
+  test::guiApp();
+  test::registerFakeStages();
+  RunnerBridge bridge;
+  QString err;
+  ASSERT_TRUE(bridge.selectStage("test.image.v1", &err)) << err.toStdString();
+  bridge.setParams({{"steps", int64_t{1}}, {"step_ms", int64_t{0}}});
+  QImage gray(5, 3, QImage::Format_Grayscale8);
+  gray.fill(QColor(90, 90, 90));
+  QImage argb(4, 2, QImage::Format_ARGB32);
+  argb.fill(QColor(10, 20, 30, 128));
+  const QImage padded = solid(3, 2, QColor(7, 77, 177));   // 9-byte rows padded to 12
+  QSignalSpy results(&bridge, &RunnerBridge::resultReady);
+  bridge.submit(gray, "gray", {});
+  bridge.submit(argb, "argb", {});
+  bridge.submit(padded, "padded", {});
+  for (int i = 0; i < 20 && results.count() < 3; ++i) { results.wait(1000); }
+  ASSERT_EQ(results.count(), 3);
+  const QImage g = results[0][0].value<BridgeResult>().image, a = results[1][0].value<BridgeResult>().image,
+               p = results[2][0].value<BridgeResult>().image;
+  EXPECT_EQ(g.format(), QImage::Format_RGBA8888);
+  EXPECT_EQ(g.size(), QSize(5, 3));
+  EXPECT_EQ(g.pixelColor(4, 2), QColor(90, 90, 90));
+  EXPECT_EQ(a.size(), QSize(4, 2));
+  EXPECT_EQ(a.pixelColor(3, 1).alpha(), 255) << "stages take RGB: alpha is dropped";
+  EXPECT_EQ(p.pixelColor(2, 1), QColor(7, 77, 177));
+  EXPECT_NE(bridge.profile().find("stage.gui.input.v1"), nullptr) << "conversion runs as the worker's first stage";
+}
+
 TEST(RunnerBridge, StageErrorBecomesAMessage) {
   test::guiApp();
   test::registerFakeStages();

@@ -12,10 +12,12 @@
 #include <QDoubleSpinBox>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QThread>
 #include <QUndoStack>
 
 #include <set>
 
+#include "avi_writer.h"
 #include "gui_fakes.h"
 #include "gui_test_app.h"
 #include "panels/ctta_dock.h"
@@ -153,6 +155,63 @@ TEST_F(MainWindowTest, ScreenshotInProcess) {
   const QPoint c = win_->viewport()->mapTo(win_.get(), win_->viewport()->rect().center());
   const QImage centre = shot.copy(QRect(c - QPoint(60, 60), QSize(120, 120)));
   EXPECT_GT(distinctColours(centre), 50);
+}
+
+// Results share the undo stack with parameter edits: undo shows the previous result (then the source) again.
+TEST_F(MainWindowTest, ResultsAreUndoable) {
+  ASSERT_TRUE(win_->openImage(QString(ATELIER_SOURCE_DIR) + "/assets/sample/astronaut.jpg"));
+  ASSERT_TRUE(win_->selectStage("test.image.v1"));
+  QSignalSpy results(win_->bridge(), &RunnerBridge::resultReady);
+  auto run_with_gain = [&](double gain) {
+    win_->paramForm()->setValue("gain", gain);   // programmatic: not an undoable edit
+    const int before = results.count();
+    win_->runCurrent();
+    return results.wait(15000) || results.count() > before;
+  };
+  ASSERT_TRUE(run_with_gain(0.5));
+  const QImage first = win_->resultImage();
+  ASSERT_TRUE(run_with_gain(0.25));
+  const QImage second = win_->resultImage();
+  ASSERT_EQ(win_->undoStack()->count(), 2);
+  const QColor src = win_->sourceImage().pixelColor(100, 100);
+  EXPECT_NEAR(second.pixelColor(100, 100).red(), src.red() * 0.25, 1.5);
+  win_->undoStack()->undo();
+  EXPECT_EQ(win_->resultImage(), first);
+  EXPECT_EQ(win_->viewport()->image(), first);
+  win_->undoStack()->undo();
+  EXPECT_TRUE(win_->resultImage().isNull());
+  EXPECT_EQ(win_->viewport()->image(), win_->sourceImage()) << "no result left: the viewport shows the source";
+  win_->undoStack()->redo();
+  win_->undoStack()->redo();
+  EXPECT_EQ(win_->resultImage(), second);
+  EXPECT_EQ(win_->viewport()->image(), second);
+}
+
+// A video file plays through the stage (live, drop-oldest); the CTTA panel plots its per-frame metrics;
+// live results do not flood the undo stack; a missing webcam is a message.
+TEST_F(MainWindowTest, VideoFilePlaysThroughTheStageAndFeedsTheCttaPanel) {
+  EXPECT_FALSE(win_->openWebcam());
+  ASSERT_FALSE(win_->errors().isEmpty());
+  EXPECT_TRUE(win_->errors().last().contains("webcam")) << win_->errors().last().toStdString();
+  QTemporaryDir tmp;
+  const QString clip = tmp.filePath("clip.avi");
+  ASSERT_TRUE(test::writeTestAvi(clip, 64, 48, 12, 30, {QColor(250, 0, 0), QColor(0, 0, 250)}));
+  ASSERT_TRUE(win_->selectStage("test.image.v1"));
+  win_->paramForm()->setValue("step_ms", int64_t{1});
+  ASSERT_TRUE(MainWindow::isVideoPath(clip));
+  ASSERT_TRUE(win_->openSource(clip)) << win_->errors().join("; ").toStdString();
+  QSignalSpy ended(win_->bridge(), &RunnerBridge::videoEnded);
+  ASSERT_TRUE(ended.wait(20000));
+  ASSERT_TRUE(win_->bridge()->waitIdle(10000));
+  QCoreApplication::processEvents();
+  EXPECT_EQ(win_->framesShown(), 12);
+  EXPECT_GE(win_->liveResultsReceived(), 1);
+  EXPECT_EQ(win_->resultImage().size(), QSize(64, 48));
+  EXPECT_EQ(win_->cttaDock()->sampleCount(), win_->liveResultsReceived());
+  EXPECT_EQ(win_->undoStack()->count(), 0);
+  EXPECT_TRUE(win_->videoActive());
+  win_->stopVideo();
+  EXPECT_FALSE(win_->videoActive());
 }
 
 TEST(AtelierExe, ScreenshotOption) {

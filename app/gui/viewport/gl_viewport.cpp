@@ -191,6 +191,7 @@ void GlViewport::setImage(const QImage& image) {
 }
 
 void GlViewport::setBeforeImage(const QImage& image) {
+  if (!image.isNull() && image.cacheKey() == before_.cacheKey()) { return; }   // same pixels: no re-upload
   before_ = image;
   before_dirty_ = true;
   update();

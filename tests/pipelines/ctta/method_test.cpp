@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "ctta/benchmark.h"
 #include "ctta/method.h"
 
 using namespace atelier::ctta;
@@ -93,4 +94,30 @@ TEST(CttaMethods, BadArgumentsAreStatuses) {
   EXPECT_FALSE(makeMethod("tent", *model, p).ok());
   EXPECT_EQ(methodNames().size(), 7u);
   EXPECT_FALSE(methodParams("cotta").empty());
+}
+
+TEST(CttaMethods, EataSaysWhenItRunsWithoutFisher) {
+  auto model = tinyModel();
+  auto without = makeMethod("eata", *model, {});
+  ASSERT_TRUE(without.ok());
+  EXPECT_EQ((*without)->note(), "no Fisher: no source training images");
+  MethodContext ctx;
+  ctx.source_images = torch::rand({8, 3, 32, 32});
+  atelier::ParamSet p;
+  p["fisher_batch"] = int64_t(4);
+  auto with = makeMethod("eata", *model, p, ctx);
+  ASSERT_TRUE(with.ok());
+  EXPECT_EQ((*with)->note(), "");
+  // The benchmark output carries the caveat (JSON key stays the CLI token).
+  MethodResult r;
+  r.name = "eata";
+  r.note = (*without)->note();
+  CycleResult c;
+  c.errors["fog"] = 0.5;
+  c.mean_error = 0.5;
+  r.cycles.push_back(c);
+  auto j = resultsToJson(BenchConfig{}, {r});
+  EXPECT_EQ(j["methods"]["eata"]["label"], "eata (no Fisher: no source training images)");
+  EXPECT_EQ(j["methods"]["eata"]["note"], "no Fisher: no source training images");
+  EXPECT_NE(resultsToTable({r}).find("| eata (no Fisher: no source training images) |"), std::string::npos);
 }

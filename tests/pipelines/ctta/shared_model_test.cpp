@@ -5,6 +5,7 @@
 #include "atelier/safetensors.h"
 #include "ctta/classifier.h"
 #include "ctta/dataset.h"
+#include "ctta/method.h"
 #include "test_util.h"
 
 using namespace atelier::ctta;
@@ -21,6 +22,28 @@ TEST(CttaShared, WrnCheckLogits) {
   const double err = (y - check->at("logits")).abs().max().item<double>();
   EXPECT_LE(err, 1e-4) << "max |logits - check|";
   EXPECT_EQ(y.argmax(1).eq(0).sum().item<int64_t>(), 8);
+}
+
+// The shared .pt is a torch.jit.trace (PyTorch 2.11): source inference matches the check logits, adaptation is
+// refused with the export advice. Older LibTorch may not read a 2.11 archive: then it must be a clear Status.
+TEST(CttaShared, TracedWrnRunsAsSourceAndIsRefusedForTent) {
+  CTTA_REQUIRE_SHARED();
+  const std::string dir = ctta_test::sharedDir() + "/models/";
+  auto model = loadClassifier(dir + "wrn16_4_cifar10.pt");
+  if (!model.ok()) {
+    EXPECT_NE(model.status().message().find("wrn16_4_cifar10.pt"), std::string::npos) << model.status().toString();
+    GTEST_SKIP() << "this LibTorch cannot load the shared trace: " << model.status().toString();
+  }
+  EXPECT_EQ((*model)->spec().arch, "torchscript");
+  auto check = atelier::loadSafetensors(dir + "wrn16_4_cifar10.check.safetensors");
+  ASSERT_TRUE(check.ok());
+  auto src = makeMethod("source", **model, {});
+  ASSERT_TRUE(src.ok()) << src.status().toString();
+  at::Tensor y = (*src)->forwardAndAdapt(check->at("input")).value();
+  EXPECT_LE((y - check->at("logits")).abs().max().item<double>(), 1e-4);
+  auto tent = makeMethod("tent", **model, {});
+  ASSERT_FALSE(tent.ok());
+  EXPECT_NE(tent.status().message().find("torch.jit.script"), std::string::npos) << tent.status().toString();
 }
 
 TEST(CttaShared, ArchiveDecodesToCheckInputs) {

@@ -10,6 +10,7 @@
 #include "atelier/io/image_io.h"
 #include "atelier/safetensors.h"
 #include "cli/common.h"
+#include "single_file_util.h"
 #include "support/numeric.h"
 
 namespace atelier::cli {
@@ -63,6 +64,29 @@ TEST(SdCli, GenerateReproducesGoldenPipelines) {
     EXPECT_LE(test::MaxAbsDiff(img.value(), cases->at("pipe." + s + ".image")), 1.0 / 255 + 2e-3);
   }
   atelier::test::removeTree(fs::path(tmp).string());
+}
+
+// The golden DDIM pipeline through a single LDM file (scripts/diffusers_to_ldm.py) + --config for its configs.
+TEST(SdCli, GenerateFromSingleFileWithConfig) {
+  ATELIER_REQUIRE_SHARED();
+  if (!test::havePython3()) GTEST_SKIP() << "python3 not found; skipping the single-file CLI case";
+  const std::string dir = test::sharedDir() + "/golden/sd15-tiny";
+  const fs::path tmp = fs::temp_directory_path() / ("atelier_sd_cli_single_" + std::to_string(::getpid()));
+  fs::create_directories(tmp);
+  const std::string file = (tmp / "sd15-tiny.safetensors").string(), lat = (tmp / "lat.safetensors").string();
+  ASSERT_EQ(test::convertToSingleFile(dir, file), "");
+  ASSERT_EQ(runCli({"generate", "-m", file, "--config", dir, "-p", "a photo of a cat", "--steps", "10",
+                    "--sampler", "ddim", "--init-latents", dir + "/cases.safetensors:pipe.latents", "--save-latents",
+                    lat, "-o", (tmp / "img.safetensors").string()}),
+            0);
+  auto saved = loadSafetensors(lat);
+  auto cases = loadSafetensors(dir + "/cases.safetensors");
+  ASSERT_TRUE(saved.ok() && cases.ok());
+  const at::Tensor ref = cases->at("pipe.ddim.final_latents");
+  const double err = test::MaxAbsDiff(saved->at("latents"), ref), max_ref = ref.abs().max().item<double>();
+  std::cout << "[golden] cli single-file ddim latents max|err| " << err << " (" << err / max_ref << " rel)\n";
+  EXPECT_LE(err, 1e-4 * max_ref);
+  atelier::test::removeTree(tmp.string());
 }
 
 TEST(SdCli, TokenizeAndBadArguments) {
