@@ -30,12 +30,13 @@ Result<EditOutput> runCompose(EditModel& model, const Layout& layout, const Comp
                               const RunContext* run) {
   // layout → image [1,3,H,W]
   ATELIER_ZONE("edit.compose");
-  if (layout.width % 8 != 0 || layout.height % 8 != 0 || layout.width <= 0 || layout.height <= 0) {
-    return Status::InvalidArgument("compose: layout size must be a positive multiple of 8");
+  const int64_t f = model.vaeScaleFactor();
+  if (layout.width % f != 0 || layout.height % f != 0 || layout.width <= 0 || layout.height <= 0) {
+    return Status::InvalidArgument("compose: layout size must be a positive multiple of " + std::to_string(f));
   }
   ATELIER_ASSIGN_OR_RETURN(auto sampler, model.makeSampler(opt.sampler, opt.steps));
   const int n = sampler->numSteps();
-  const int64_t h = layout.height / 8, w = layout.width / 8;
+  const int64_t h = layout.height / f, w = layout.width / f;
   ATELIER_ASSIGN_OR_RETURN(at::Tensor c_glob, encodeOne(model, layout.prompt));
   ATELIER_ASSIGN_OR_RETURN(at::Tensor unc, encodeOne(model, layout.negative));
   std::vector<at::Tensor> blocks{c_glob}, ublocks{unc};

@@ -44,7 +44,8 @@ class EditModel {
   virtual c10::ScalarType dtype() const = 0;                   // compute dtype of the UNet
   virtual std::string modelName() const = 0;                   // folder name, for metadata
   virtual std::string defaultSampler() const = 0;              // the folder's sampler (ddim when unsupported)
-  virtual int64_t defaultSize() const = 0;                     // UNet sample_size × 8
+  virtual int64_t defaultSize() const = 0;                     // UNet sample_size × vaeScaleFactor()
+  virtual int64_t vaeScaleFactor() const { return 8; }         // image pixels per latent pixel (2^(VAE blocks − 1))
   // Token ids without BOS/EOS (for P2P word ↔ token maps).
   virtual std::vector<int64_t> encodeTokens(const std::string& text) const = 0;
   // Text conditioning [B,77,C] (fp32 on device()).

@@ -50,7 +50,7 @@ Result<EditOutput> runMasaCtrl(EditModel& model, const at::Tensor& image, const 
     ATELIER_ASSIGN_OR_RETURN(auto traj, ddimInvert(model, *sampler, z0, c_src, run));
     z_t = traj[0];
   } else {
-    z_t = model.noise(opt.common.seed, model.defaultSize() / 8, model.defaultSize() / 8) * sampler->initNoiseSigma();
+    z_t = model.noise(opt.common.seed, model.defaultSize() / model.vaeScaleFactor(), model.defaultSize() / model.vaeScaleFactor()) * sampler->initNoiseSigma();
   }
   MasaCtrlHook hook(opt.start_step, opt.start_layer, opt.common.guidance > 1.0);
   DenoiseSpec spec;

@@ -95,7 +95,7 @@ Result<EditOutput> runP2P(EditModel& model, const at::Tensor& image, const P2POp
       for (auto& u : nt.uncond) { unc_steps.push_back(at::cat({u, u})); }
     }
   } else {
-    z_t = model.noise(opt.common.seed, model.defaultSize() / 8, model.defaultSize() / 8) * sampler->initNoiseSigma();
+    z_t = model.noise(opt.common.seed, model.defaultSize() / model.vaeScaleFactor(), model.defaultSize() / model.vaeScaleFactor()) * sampler->initNoiseSigma();
   }
 
   auto ctrl = std::make_shared<P2PController>(pc);

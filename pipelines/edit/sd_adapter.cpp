@@ -18,7 +18,8 @@ class SdEditModel : public EditModel {
   c10::ScalarType dtype() const override { return m_->dtype; }
   std::string modelName() const override { return m_->name; }
   std::string defaultSampler() const override { return sd::samplerName(m_->defaultSampler()); }
-  int64_t defaultSize() const override { return m_->sample_size * 8; }
+  int64_t defaultSize() const override { return m_->sample_size * m_->vae_scale_factor; }
+  int64_t vaeScaleFactor() const override { return m_->vae_scale_factor; }
   std::vector<int64_t> encodeTokens(const std::string& text) const override { return m_->tokenizer.encode(text); }
 
   Result<at::Tensor> encodeText(const std::vector<std::string>& prompts) override {
