@@ -8,8 +8,9 @@
 //                            upload, ImGui HUD, docks and the 30 Hz poll all run on the measured thread
 //   bench_gui --video PATH|webcam [--stage ID]   plays the video as a live source instead (frames decoded on the
 //                                                bridge's feeder thread; drop-oldest queue) until its end
-// Worker tuning (RunnerBridge defaults: cores-1 intra-op threads on <= 4 cores): ATELIER_GUI_WORKER_THREADS,
-// ATELIER_GUI_WORKER_NICE.
+// Worker tuning (RunnerBridge defaults on <= 4 cores: cores-1 intra-op threads, nice 5): ATELIER_GUI_WORKER_THREADS,
+// ATELIER_GUI_WORKER_NICE. ATELIER_BENCH_TRACE=1: print long gaps, result arrivals and slow event dispatches
+// (wall and GUI-thread CPU ms); ATELIER_BENCH_BT=1 adds a backtrace for each synchronous (nested) repaint.
 // Default stage: the first registered "sr." stage, else the first stage; default image: assets/sample.
 #include <QCommandLineParser>
 #include <QElapsedTimer>
@@ -21,6 +22,8 @@
 #include <QTimer>
 
 #include <algorithm>
+#include <execinfo.h>
+#include <time.h>
 #include <memory>
 #include <cstdio>
 #include <string>
@@ -33,6 +36,42 @@
 #include "viewport/gl_viewport.h"
 #include "runner_bridge.h"
 
+namespace {
+// ATELIER_BENCH_TRACE=1: every event dispatch on the GUI thread that takes > 15 ms is printed with its receiver
+// and type (nested dispatches too, indented), so a long gap can be attributed.
+class TracingApp : public QApplication {
+ public:
+  using QApplication::QApplication;
+  QElapsedTimer* clock = nullptr;
+  bool notify(QObject* receiver, QEvent* e) override {
+    if (!clock || !clock->isValid()) { return QApplication::notify(receiver, e); }
+    const int type = static_cast<int>(e->type());
+    const qint64 t0 = clock->nsecsElapsed();
+    if (type == QEvent::UpdateRequest && depth_ > 0 && qEnvironmentVariableIsSet("ATELIER_BENCH_BT")) {
+      void* frames[40];   // who repaints synchronously inside another event
+      backtrace_symbols_fd(frames, backtrace(frames, 40), 2);
+    }
+    timespec c0{}, c1{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
+    ++depth_;
+    const bool r = QApplication::notify(receiver, e);
+    --depth_;
+    const double ms = static_cast<double>(clock->nsecsElapsed() - t0) / 1e6;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
+    const double cpu_ms = (c1.tv_sec - c0.tv_sec) * 1e3 + (c1.tv_nsec - c0.tv_nsec) / 1e6;
+    if (ms > 15) {
+      std::fprintf(stderr, "%*sevent %d -> %s(%s) %.1f ms (GUI-thread CPU %.1f ms) ending at %.0f ms\n", 2 * depth_, "",
+                   type, receiver->metaObject()->className(), qPrintable(receiver->objectName()), ms, cpu_ms,
+                   static_cast<double>(clock->nsecsElapsed()) / 1e6);
+    }
+    return r;
+  }
+
+ private:
+  int depth_ = 0;
+};
+}  // namespace
+
 int main(int argc, char** argv) {
   bool window_mode = false;   // decided before QApplication: the GL surface format must be set first
   for (int i = 1; i < argc; ++i) { window_mode = window_mode || std::string(argv[i]) == "--window"; }
@@ -41,7 +80,7 @@ int main(int argc, char** argv) {
   } else if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) {
     qputenv("QT_QPA_PLATFORM", "offscreen");
   }
-  QApplication app(argc, argv);
+  TracingApp app(argc, argv);
   QCommandLineParser cli;
   cli.addHelpOption();
   QCommandLineOption stage_opt("stage", "Stage id.", "ID");
@@ -155,6 +194,7 @@ int main(int argc, char** argv) {
   }
   const double open_ms = video ? static_cast<double>(open_clock.nsecsElapsed()) / 1e6 : 0.0;
   clock.start();
+  if (qEnvironmentVariableIsSet("ATELIER_BENCH_TRACE")) { app.clock = &clock; }
   timer.start(5);
   for (int i = 0; i < jobs; ++i) {
     if (window) {

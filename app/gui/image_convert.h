@@ -32,8 +32,8 @@ struct WorkerTuning {
   int threads = 0;
   int nice = 0;
 };
-// Default for a GUI process: on <= 4 cores leave one core to the GUI thread (threads = cores - 1, at least 1);
-// ATELIER_GUI_WORKER_THREADS and ATELIER_GUI_WORKER_NICE override.
+// Default for a GUI process: on <= 4 cores leave one core to the GUI thread (threads = cores - 1, at least 1)
+// and run the worker at nice 5; ATELIER_GUI_WORKER_THREADS and ATELIER_GUI_WORKER_NICE (0: normal) override.
 WorkerTuning defaultWorkerTuning();
 
 // First stage of every bridge pipeline: "gui.qimage" -> "image" [1,3,H,W] float (packets that already carry an

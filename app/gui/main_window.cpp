@@ -7,6 +7,7 @@
 #include <QCloseEvent>
 #include <QDockWidget>
 #include <QKeySequence>
+#include <QLabel>
 #include <QMenuBar>
 #include <QScrollArea>
 #include <QSettings>
@@ -34,7 +35,14 @@ MainWindow::MainWindow(QWidget* parent)
   setCentralWidget(viewport_);
   buildDocks();
   buildMenus();
-  statusBar()->showMessage(tr("Ready"));
+  status_label_ = new QLabel(this);
+  status_label_->setObjectName("atelier_status");
+  status_label_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);   // new text: no relayout
+  statusBar()->addWidget(status_label_, 1);
+  status_clear_ = new QTimer(this);
+  status_clear_->setSingleShot(true);
+  connect(status_clear_, &QTimer::timeout, status_label_, &QLabel::clear);
+  showStatus(tr("Ready"));
   resize(1280, 800);
   QSettings settings;
   restoreGeometry(settings.value("layout/geometry").toByteArray());
@@ -84,6 +92,15 @@ MainWindow::MainWindow(QWidget* parent)
 }
 
 MainWindow::~MainWindow() { delete recent_; }
+
+void MainWindow::showStatus(const QString& message, int timeout_ms) {
+  status_label_->setText(message);
+  if (timeout_ms > 0) {
+    status_clear_->start(timeout_ms);
+  } else {
+    status_clear_->stop();
+  }
+}
 
 panels::ParamForm* MainWindow::paramForm() const { return params_; }
 

@@ -19,6 +19,7 @@
 
 class QAction;
 class QDockWidget;
+class QLabel;
 class QMenu;
 class QTimer;
 class QUndoStack;
@@ -95,6 +96,9 @@ class MainWindow : public QMainWindow {
   void onError(qint64 index, const QString& message);
   void onTick();
   void showError(const QString& message);
+  // Status-bar text without QStatusBar::showMessage, whose synchronous repaint() recomposes the whole (GL)
+  // window inside the caller; this label repaints with the next frame. timeout_ms 0: stays.
+  void showStatus(const QString& message, int timeout_ms = 0);
   void setJobDone(int64_t index, int state, const QString& detail);
   void rebuildRecentMenu();
   void openDialog();
@@ -111,6 +115,8 @@ class MainWindow : public QMainWindow {
   panels::CttaDock* ctta_ = nullptr;
   QUndoStack* undo_;
   QTimer* tick_;
+  QLabel* status_label_ = nullptr;
+  QTimer* status_clear_ = nullptr;
   QMenu* recent_menu_ = nullptr;
   QMenu* view_menu_ = nullptr;
   panels::RecentFiles* recent_;

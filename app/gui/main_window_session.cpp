@@ -39,7 +39,7 @@ bool MainWindow::openImage(const QString& path) {
   recent_->add(path);
   rebuildRecentMenu();
   setWindowTitle(tr("Atelier — %1").arg(QFileInfo(path).fileName()));
-  statusBar()->showMessage(tr("Opened %1 (%2×%3)").arg(path).arg(img.width()).arg(img.height()), 5000);
+  showStatus(tr("Opened %1 (%2×%3)").arg(path).arg(img.width()).arg(img.height()), 5000);
   return true;
 }
 
@@ -75,7 +75,7 @@ void MainWindow::applySession(const panels::Session& s) {
     params_->setValues(values);
     quant_->form()->setValues(values);
   } else if (!s.stage.isEmpty()) {
-    statusBar()->showMessage(tr("Stage %1 is not available in this build").arg(s.stage), 10000);
+    showStatus(tr("Stage %1 is not available in this build").arg(s.stage), 10000);
   }
   if (s.view.mode == "1:1") {
     viewport_->actualSize();
@@ -110,7 +110,7 @@ bool MainWindow::saveSessionFile(const QString& path) {
   }
   recent_->add(path);
   rebuildRecentMenu();
-  statusBar()->showMessage(tr("Saved session %1").arg(path), 5000);
+  showStatus(tr("Saved session %1").arg(path), 5000);
   return true;
 }
 

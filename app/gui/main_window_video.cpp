@@ -40,7 +40,7 @@ bool MainWindow::openVideo(const QString& spec) {
   if (currentStage().startsWith("ctta.")) { ctta_->clear(); }
   if (play_action_) { play_action_->setChecked(true); }
   setWindowTitle(tr("Atelier — %1").arg(webcam ? spec : QFileInfo(spec).fileName()));
-  statusBar()->showMessage(tr("Playing %1 through %2").arg(spec, currentStage()), 5000);
+  showStatus(tr("Playing %1 through %2").arg(spec, currentStage()), 5000);
   return true;
 }
 
@@ -72,7 +72,7 @@ void MainWindow::onVideoEnded(const QString& error) {
   if (!error.isEmpty()) {
     showError(tr("Video stopped: %1").arg(error));
   } else {
-    statusBar()->showMessage(tr("End of video (%1 frames)").arg(frames_shown_), 5000);
+    showStatus(tr("End of video (%1 frames)").arg(frames_shown_), 5000);
   }
 }
 
@@ -97,7 +97,7 @@ void MainWindow::onResult(const BridgeResult& r) {
       undo_->push(new panels::ResultChangeCommand(result_, r.image, [this](const QImage& img) { showResult(img); },
                                                   tr("result of job #%1").arg(r.index)));
     }
-    statusBar()->showMessage(tr("Done: job #%1").arg(r.index), 5000);
+    showStatus(tr("Done: job #%1").arg(r.index), 5000);
   }
   if (currentStage().startsWith("ctta.") || r.scalars.count("entropy")) { ctta_->addSample(r.index, r.scalars); }
 }

@@ -117,5 +117,33 @@ TEST_F(GlViewportTest, ImGuiHudDrawsOverTheImage) {
   EXPECT_EQ(changed_bottom_right, 0) << "HUD must not touch the rest of the image";
 }
 
+TEST_F(GlViewportTest, LargeResultIsUploadedInBandsAndShownWhole) {
+  view_->setImage(bands(2, 1, {Qt::blue, Qt::blue}));
+  view_->fitToWindow();
+  expectColour(frame(), 100, 50, Qt::blue);
+  // 2048x1024 RGBA = 8 MiB > one 4 MiB band: two frames; top half red, bottom half green.
+  QImage red_top(2048, 1024, QImage::Format_RGBA8888);
+  red_top.fill(Qt::green);
+  const QColor red(Qt::red);
+  for (int y = 0; y < 512; ++y) {
+    for (int x = 0; x < 2048; ++x) { red_top.setPixelColor(x, y, red); }
+  }
+  view_->setImage(red_top);
+  view_->fitToWindow();
+  QImage fb = frame();   // first band only: the previous picture stays (stretched to the new rect), never half
+  expectColour(fb, 100, 30, Qt::blue);
+  expectColour(fb, 100, 70, Qt::blue);
+  fb = frame();          // second band: complete, swapped in
+  expectColour(fb, 100, 30, Qt::red);
+  expectColour(fb, 100, 70, Qt::green);
+  // Same size again: reuses the staging storage.
+  QImage green_top = red_top.mirrored(false, true);
+  view_->setImage(green_top);
+  frame();
+  fb = frame();
+  expectColour(fb, 100, 30, Qt::green);
+  expectColour(fb, 100, 70, Qt::red);
+}
+
 }  // namespace
 }  // namespace atelier::gui

@@ -12,7 +12,9 @@
 #include <QUrl>
 #include <QWheelEvent>
 
+#include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include <imgui.h>
 
@@ -87,7 +89,10 @@ void GlViewport::cleanupGl() {
   makeCurrent();
   if (tex_after_) { glDeleteTextures(1, &tex_after_); }
   if (tex_before_) { glDeleteTextures(1, &tex_before_); }
-  tex_after_ = tex_before_ = 0;
+  if (tex_staging_) { glDeleteTextures(1, &tex_staging_); }
+  tex_after_ = tex_before_ = tex_staging_ = 0;
+  tex_after_size_ = tex_before_size_ = tex_staging_size_ = QSize();
+  staged_ = QImage();
   program_.reset();
   quad_.reset();
   vao_.reset();
@@ -95,29 +100,76 @@ void GlViewport::cleanupGl() {
   doneCurrent();
 }
 
-unsigned int GlViewport::upload(const QImage& img, unsigned int tex) {
+unsigned int GlViewport::upload(const QImage& img, unsigned int tex, QSize* tex_size) {
   if (img.isNull()) { return tex; }
-  const QImage rgba = img.convertToFormat(QImage::Format_RGBA8888);
-  if (!tex) { glGenTextures(1, &tex); }
+  const QImage rgba = img.convertToFormat(QImage::Format_RGBA8888);   // results already are: shallow copy
+  const bool fresh = !tex;
+  if (fresh) { glGenTextures(1, &tex); }
   glBindTexture(GL_TEXTURE_2D, tex);
   glPixelStorei(GL_UNPACK_ALIGNMENT, 4);
   glPixelStorei(GL_UNPACK_ROW_LENGTH, static_cast<int>(rgba.bytesPerLine() / 4));
-  glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, rgba.width(), rgba.height(), 0, GL_RGBA, GL_UNSIGNED_BYTE, rgba.constBits());
+  if (!fresh && *tex_size == rgba.size()) {   // same storage: no reallocation (the common case for results)
+    glTexSubImage2D(GL_TEXTURE_2D, 0, 0, 0, rgba.width(), rgba.height(), GL_RGBA, GL_UNSIGNED_BYTE, rgba.constBits());
+  } else {
+    glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, rgba.width(), rgba.height(), 0, GL_RGBA, GL_UNSIGNED_BYTE,
+                 rgba.constBits());
+    *tex_size = rgba.size();
+  }
   glPixelStorei(GL_UNPACK_ROW_LENGTH, 0);
-  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
-  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
+  if (fresh) {   // single level, no mipmaps: the min filter below never samples missing levels
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAX_LEVEL, 0);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
+  }
   glBindTexture(GL_TEXTURE_2D, 0);
   return tex;
 }
 
+void GlViewport::uploadBand() {
+  const int rows = std::max(1, static_cast<int>(kBandBytes / staged_.bytesPerLine()));
+  const int n = std::min(rows, staged_.height() - staged_row_);
+  glBindTexture(GL_TEXTURE_2D, tex_staging_);
+  glPixelStorei(GL_UNPACK_ALIGNMENT, 4);
+  glPixelStorei(GL_UNPACK_ROW_LENGTH, static_cast<int>(staged_.bytesPerLine() / 4));
+  glTexSubImage2D(GL_TEXTURE_2D, 0, 0, staged_row_, staged_.width(), n, GL_RGBA, GL_UNSIGNED_BYTE,
+                  staged_.constScanLine(staged_row_));
+  glPixelStorei(GL_UNPACK_ROW_LENGTH, 0);
+  glBindTexture(GL_TEXTURE_2D, 0);
+  staged_row_ += n;
+  if (staged_row_ < staged_.height()) {
+    update();   // next band in the next frame; the event loop runs in between
+    return;
+  }
+  std::swap(tex_after_, tex_staging_);
+  std::swap(tex_after_size_, tex_staging_size_);
+  staged_ = QImage();
+}
+
 void GlViewport::uploadIfDirty() {
-  if (after_dirty_) { tex_after_ = upload(after_, tex_after_); }
+  if (after_dirty_ && !after_.isNull() && after_.sizeInBytes() > kBandBytes && tex_after_) {
+    staged_ = after_.convertToFormat(QImage::Format_RGBA8888);   // results already are: shallow copy
+    staged_row_ = 0;
+    if (!tex_staging_ || tex_staging_size_ != staged_.size()) {   // storage only, no pixels yet
+      if (!tex_staging_) { glGenTextures(1, &tex_staging_); }
+      glBindTexture(GL_TEXTURE_2D, tex_staging_);
+      glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, staged_.width(), staged_.height(), 0, GL_RGBA, GL_UNSIGNED_BYTE, nullptr);
+      glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAX_LEVEL, 0);
+      glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
+      glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
+      glBindTexture(GL_TEXTURE_2D, 0);
+      tex_staging_size_ = staged_.size();
+    }
+  } else if (after_dirty_) {   // small, or nothing shown yet: at once
+    staged_ = QImage();
+    tex_after_ = upload(after_, tex_after_, &tex_after_size_);
+  }
+  if (!staged_.isNull()) { uploadBand(); }
   if (before_dirty_) {
     if (before_.isNull() && tex_before_) {
       glDeleteTextures(1, &tex_before_);
       tex_before_ = 0;
     }
-    tex_before_ = upload(before_, tex_before_);
+    tex_before_ = upload(before_, tex_before_, &tex_before_size_);
   }
   after_dirty_ = before_dirty_ = false;
 }
