@@ -30,7 +30,7 @@ std::string sharedDir() {
 
 // The settings a stream depends on, recorded in the cache file's metadata.
 std::string streamKey(const ctta::BenchConfig& c) {
-  return c.data_path + "|" + c.permutation_path + "|" + std::to_string(c.per_corruption) + "|" +
+  return "v2|" + c.data_path + "|" + c.permutation_path + "|" + std::to_string(c.per_corruption) + "|" +
          std::to_string(c.severity) + "|" + std::to_string(c.seed);
 }
 
@@ -38,6 +38,7 @@ Status saveStream(const std::string& path, const ctta::Stream& s, const std::str
   std::string names;
   for (auto& n : s.names) names += (names.empty() ? "" : ",") + n;
   TensorMap t{{"images", torch::stack(s.images)}, {"labels", s.labels}};
+  if (s.source_images.defined()) t["source_images"] = s.source_images;   // EATA's Fisher images travel too
   return saveSafetensors(path, t, {{"names", names}, {"key", key}});
 }
 
@@ -56,6 +57,10 @@ Result<ctta::Stream> loadStream(const std::string& path, const std::string& key)
   images = images.clone();
   for (int64_t i = 0; i < images.size(0); ++i) s.images.push_back(images[i]);
   s.labels = labels.clone();
+  if (f->find("source_images")) {
+    ATELIER_ASSIGN_OR_RETURN(at::Tensor src, f->tensor("source_images"));
+    s.source_images = src.clone();
+  }
   return s;
 }
 

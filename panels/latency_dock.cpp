@@ -40,10 +40,11 @@ LatencyDock::LatencyDock(QWidget* parent) : QWidget(parent) {
   chart_->addAxis(y_axis_, Qt::AlignLeft);
   auto* view = new QChartView(chart_);
   view->setRenderHint(QPainter::Antialiasing);
-  view->setMinimumHeight(140);
+  view->setMinimumSize(320, 140);
   split->addWidget(view);
   split->setStretchFactor(0, 1);
-  split->setStretchFactor(1, 2);   // the plot gets most of the width
+  split->setStretchFactor(1, 1);
+  split->setSizes({1100, 1000});   // also at first layout (stretch factors only share later resizes)
   lay->addWidget(split, 1);
 
   auto* row = new QHBoxLayout;

@@ -143,7 +143,7 @@ void MainWindow::onTick() {
   // HUD refresh: 6 Hz while busy, 2 Hz idle, on the ticks that also refresh the latency panel (ticks_ % 15 == 1)
   // so both land in one frame: each frame recomposes the whole window on the GUI thread (30-40 ms under
   // llvmpipe, bench/results/gui_stall_cpu.md), and two frames back to back stall the loop.
-  if (viewport_->hudVisible() && ((p.busy && ticks_ % 5 == 1) || ticks_ % 15 == 1)) { viewport_->update(); }
+  if (viewport_->hudVisible() && ((p.busy && ticks_ % 5 == 1) || ticks_ % 15 == 1)) { viewport_->requestFrame(); }
 }
 
 }  // namespace atelier::gui

@@ -7,6 +7,7 @@
 #include <QImageWriter>
 #include <QJsonDocument>
 #include <QMenu>
+#include <QPainter>
 #include <QPixmap>
 #include <QStatusBar>
 #include <QSurfaceFormat>
@@ -187,11 +188,19 @@ bool saveWindowScreenshot(QWidget& window, const QString& path, int settle_ms, Q
     QApplication::processEvents(QEventLoop::AllEvents, 20);
     QThread::msleep(5);
   }
-  const QPixmap shot = window.grab();
+  QPixmap shot = window.grab();
   if (shot.isNull()) {
     *error = QObject::tr("could not grab the window");
     return false;
   }
+  // Native GL views are separate windows that QWidget::grab() cannot see: paint each one's frame in its place.
+  QPainter painter(&shot);
+  for (GlViewport* v : window.findChildren<GlViewport*>()) {
+    if (!v->isVisible()) { continue; }
+    const QImage frame = v->grabFramebuffer();
+    if (!frame.isNull()) { painter.drawImage(QRect(v->mapTo(&window, QPoint(0, 0)), v->size()), frame); }
+  }
+  painter.end();
   if (!shot.save(path, "PNG")) {
     *error = QObject::tr("cannot write screenshot %1").arg(path);
     return false;

@@ -28,7 +28,7 @@ inline QApplication& guiApp() {
 
 }  // namespace atelier::test
 
-// QOpenGLWidget needs a real (X) display here: Qt 6.4's offscreen platform crashes it (build-notes trap 4).
+// The GL view needs a real (X) display here: Qt 6.4's offscreen platform has no GL surfaces (build-notes trap 4).
 #define ATELIER_REQUIRE_DISPLAY()                                                                    \
   do {                                                                                               \
     ::atelier::test::guiApp();                                                                       \

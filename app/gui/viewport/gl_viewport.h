@@ -1,106 +1,52 @@
-// GlViewport: the central image view. QOpenGLWidget drawing textures with our GLSL shaders (shaders/image.*:
-// zoom/pan, fit, 1:1, before/after split, channel view) and a Dear ImGui HUD (FPS, stage latency, memory).
-// Thread-safety: GUI thread only (paintGL, texture upload and ImGui all run here; architecture §3).
+// GlViewport: the central image view as a widget. Hosts a GlViewWindow (native OpenGL window: shaders, textures,
+// ImGui HUD) through QWidget::createWindowContainer, forwards the view API to it and accepts dropped files.
+// Thread-safety: GUI thread only (architecture §3).
 #pragma once
 
-#include <QElapsedTimer>
 #include <QImage>
-#include <QOpenGLExtraFunctions>
-#include <QOpenGLWidget>
 #include <QString>
+#include <QWidget>
 
-#include <memory>
-
-#include "viewport/view_transform.h"
-
-class QOpenGLShaderProgram;
-class QOpenGLBuffer;
-class QOpenGLVertexArrayObject;
+#include "viewport/gl_view_window.h"
 
 namespace atelier::gui {
 
-class ImGuiQtPlatform;
-
-enum class ChannelView { kRgb = 0, kRed, kGreen, kBlue, kLuma, kAlpha };
-ChannelView channelFromName(const QString& name);   // "rgb" "r" "g" "b" "luma" "alpha"; unknown -> kRgb
-QString channelName(ChannelView c);
-
-struct HudStats {                                   // shown in the ImGui overlay
-  QString stage;                                    // current stage id
-  double stage_ms = 0;                              // latest stage latency
-  double memory_mb = 0;                             // process + device memory
-  QString status;                                   // "idle", "running 3/20"
-};
-
-class GlViewport : public QOpenGLWidget, protected QOpenGLExtraFunctions {
+class GlViewport : public QWidget {
   Q_OBJECT
 
  public:
   explicit GlViewport(QWidget* parent = nullptr);
   ~GlViewport() override;
 
-  void setImage(const QImage& image);               // main image (result or source); keeps the view mode
-  void setBeforeImage(const QImage& image);         // left side of the split (null: none)
-  const QImage& image() const { return after_; }
-  void setSplit(double x01);                        // split line at this fraction of the width; < 0: off
-  double split() const { return split_; }
-  void setChannel(ChannelView c);
-  ChannelView channel() const { return channel_; }
-  void fitToWindow();
-  void actualSize();                                // 1:1
-  void setZoom(double z);
-  ViewTransform& transform() { return view_; }
-  void setHudVisible(bool on);
-  bool hudVisible() const { return hud_visible_; }
-  void setHudStats(const HudStats& s) { hud_ = s; }
-  double fps() const { return fps_; }
-  QString glError() const { return gl_error_; }     // "" when shaders compiled and ImGui initialised
+  GlViewWindow* glWindow() const { return window_; }          // the renderer (owned by the container)
+  void setImage(const QImage& image) { window_->setImage(image); }
+  void setBeforeImage(const QImage& image) { window_->setBeforeImage(image); }
+  const QImage& image() const { return window_->image(); }
+  void setSplit(double x01) { window_->setSplit(x01); }
+  double split() const { return window_->split(); }
+  void setChannel(ChannelView c) { window_->setChannel(c); }
+  ChannelView channel() const { return window_->channel(); }
+  void fitToWindow() { window_->fitToWindow(); }
+  void actualSize() { window_->actualSize(); }
+  void setZoom(double z) { window_->setZoom(z); }
+  ViewTransform& transform() { return window_->transform(); }
+  void setHudVisible(bool on) { window_->setHudVisible(on); }
+  bool hudVisible() const { return window_->hudVisible(); }
+  void setHudStats(const HudStats& s) { window_->setHudStats(s); }
+  double fps() const { return window_->fps(); }
+  QString glError() const { return window_->glError(); }
+  void requestFrame() { window_->update(); }                  // redraw the GL view (not the widget)
+  QImage grabFramebuffer() { return window_->renderToImage(); }   // one frame, offscreen, at the view's size
 
  Q_SIGNALS:
   void fileDropped(QString path);
 
  protected:
-  void initializeGL() override;
-  void resizeGL(int w, int h) override;
-  void paintGL() override;
-  bool event(QEvent* e) override;                   // forwards input to ImGui first
-  void mousePressEvent(QMouseEvent* e) override;
-  void mouseMoveEvent(QMouseEvent* e) override;
-  void wheelEvent(QWheelEvent* e) override;
   void dragEnterEvent(QDragEnterEvent* e) override;
   void dropEvent(QDropEvent* e) override;
 
  private:
-  void cleanupGl();
-  void uploadIfDirty();
-  unsigned int upload(const QImage& img, unsigned int tex, QSize* tex_size);   // same size: glTexSubImage2D
-  void uploadBand();                                // next rows of staged_ into tex_staging_; swaps when done
-  void drawHud(double dt_s);
-
-  QImage after_, before_;
-  bool after_dirty_ = false, before_dirty_ = false;
-  unsigned int tex_after_ = 0, tex_before_ = 0;
-  QSize tex_after_size_, tex_before_size_;          // allocated texture storage
-  // Results over kBandBytes are uploaded in bands of that size, one per frame, into a second texture that
-  // replaces tex_after_ when complete: a 2048² upload is ~15 ms of GUI-thread CPU under software GL.
-  static constexpr qsizetype kBandBytes = 4 << 20;
-  QImage staged_;                                   // RGBA8888 being uploaded (null: none)
-  int staged_row_ = 0;
-  unsigned int tex_staging_ = 0;
-  QSize tex_staging_size_;
-  std::unique_ptr<QOpenGLShaderProgram> program_;
-  std::unique_ptr<QOpenGLBuffer> quad_;
-  std::unique_ptr<QOpenGLVertexArrayObject> vao_;
-  std::unique_ptr<ImGuiQtPlatform> imgui_;
-  ViewTransform view_;
-  double split_ = -1;
-  ChannelView channel_ = ChannelView::kRgb;
-  bool hud_visible_ = true;
-  HudStats hud_;
-  QElapsedTimer frame_clock_;
-  double fps_ = 0;
-  QPointF last_mouse_;
-  QString gl_error_;
+  GlViewWindow* window_;
 };
 
 }  // namespace atelier::gui
