@@ -3,7 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <QMimeData>
+#include <QSignalSpy>
 #include <QTest>
+#include <QUrl>
 
 #include "gui_test_app.h"
 
@@ -153,6 +156,31 @@ TEST_F(GlViewportTest, LargeResultIsUploadedInBandsAndShownWhole) {
   EXPECT_EQ(frames_until(Qt::green, Qt::red), 1 + bands_needed);
   view_->setImage(red_top);
   EXPECT_EQ(frames_until(Qt::red, Qt::green), bands_needed);
+}
+
+// Dropped files reach fileDropped() whether the drop lands on the host widget or on the native GL window.
+TEST_F(GlViewportTest, DroppedFilesAreReportedFromWidgetAndGlWindow) {
+  QSignalSpy dropped(view_.get(), &GlViewport::fileDropped);
+  QMimeData mime;
+  mime.setUrls({QUrl("https://example.org/x.png"), QUrl::fromLocalFile("/tmp/photo.png")});
+  QDragEnterEvent enter(QPoint(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+  QCoreApplication::sendEvent(view_->glWindow(), &enter);
+  EXPECT_TRUE(enter.isAccepted());
+  QDropEvent on_window(QPointF(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+  QCoreApplication::sendEvent(view_->glWindow(), &on_window);
+  QDragEnterEvent enter_widget(QPoint(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+  QCoreApplication::sendEvent(view_.get(), &enter_widget);   // makes the widget the drag manager's target
+  EXPECT_TRUE(enter_widget.isAccepted());
+  QDropEvent on_widget(QPointF(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+  QCoreApplication::sendEvent(view_.get(), &on_widget);
+  ASSERT_EQ(dropped.count(), 2);
+  EXPECT_EQ(dropped.at(0).at(0).toString(), "/tmp/photo.png");
+  EXPECT_EQ(dropped.at(1).at(0).toString(), "/tmp/photo.png");
+  QMimeData remote;
+  remote.setUrls({QUrl("https://example.org/x.png")});
+  QDropEvent none(QPointF(10, 10), Qt::CopyAction, &remote, Qt::LeftButton, Qt::NoModifier);
+  QCoreApplication::sendEvent(view_->glWindow(), &none);
+  EXPECT_EQ(dropped.count(), 2) << "no local file: nothing to open";
 }
 
 }  // namespace

@@ -3,6 +3,8 @@
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
+#include <QDropEvent>
+#include <QMimeData>
 #include <QMouseEvent>
 #include <QOpenGLBuffer>
 #include <QOpenGLContext>
@@ -10,6 +12,7 @@
 #include <QOpenGLShaderProgram>
 #include <QOpenGLVertexArrayObject>
 #include <QThread>
+#include <QUrl>
 #include <QWheelEvent>
 
 #include <algorithm>
@@ -301,7 +304,26 @@ void GlViewWindow::setHudVisible(bool on) {
   update();
 }
 
+QString firstLocalFile(const QMimeData* mime) {
+  if (!mime) { return QString(); }
+  for (const QUrl& url : mime->urls()) {
+    if (url.isLocalFile()) { return url.toLocalFile(); }
+  }
+  return QString();
+}
+
 bool GlViewWindow::event(QEvent* e) {
+  // Drops: usually delivered to the hosting widget, but an X drag source may target this native window itself.
+  if (e->type() == QEvent::DragEnter || e->type() == QEvent::DragMove) {
+    auto* d = static_cast<QDropEvent*>(e);
+    if (!firstLocalFile(d->mimeData()).isEmpty()) { d->acceptProposedAction(); }
+    return true;
+  }
+  if (e->type() == QEvent::Drop) {
+    const QString path = firstLocalFile(static_cast<QDropEvent*>(e)->mimeData());
+    if (!path.isEmpty()) { Q_EMIT fileDropped(path); }
+    return true;
+  }
   if (hud_visible_ && imgui_ && imgui_->handleEvent(e)) {
     update();
     return true;   // the HUD wants this input

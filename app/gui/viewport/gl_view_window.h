@@ -16,6 +16,7 @@
 
 #include "viewport/view_transform.h"
 
+class QMimeData;
 class QOpenGLShaderProgram;
 class QOpenGLBuffer;
 class QOpenGLVertexArrayObject;
@@ -25,6 +26,7 @@ namespace atelier::gui {
 class ImGuiQtPlatform;
 
 enum class ChannelView { kRgb = 0, kRed, kGreen, kBlue, kLuma, kAlpha };
+QString firstLocalFile(const QMimeData* mime);       // first local file among dropped URLs; "" when none
 ChannelView channelFromName(const QString& name);   // "rgb" "r" "g" "b" "luma" "alpha"; unknown -> kRgb
 QString channelName(ChannelView c);
 
@@ -61,6 +63,9 @@ class GlViewWindow : public QOpenGLWindow, protected QOpenGLExtraFunctions {
   // Renders one frame into an offscreen framebuffer of the window's size and returns it (tests, screenshots).
   // Waits up to 2 s for the window's GL context; null image when there is none.
   QImage renderToImage();
+
+ Q_SIGNALS:
+  void fileDropped(QString path);                   // a local file was dropped on the view
 
  protected:
   void initializeGL() override;

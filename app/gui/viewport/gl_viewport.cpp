@@ -4,7 +4,6 @@
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QMimeData>
-#include <QUrl>
 #include <QVBoxLayout>
 
 namespace atelier::gui {
@@ -19,21 +18,18 @@ GlViewport::GlViewport(QWidget* parent) : QWidget(parent), window_(new GlViewWin
   setFocusProxy(container);
   setAcceptDrops(true);   // drops over the GL window reach the widget under the cursor: the container's parent
   setMinimumSize(64, 64);
+  connect(window_, &GlViewWindow::fileDropped, this, &GlViewport::fileDropped);
 }
 
 GlViewport::~GlViewport() = default;
 
 void GlViewport::dragEnterEvent(QDragEnterEvent* e) {
-  if (e->mimeData()->hasUrls()) { e->acceptProposedAction(); }
+  if (!firstLocalFile(e->mimeData()).isEmpty()) { e->acceptProposedAction(); }
 }
 
 void GlViewport::dropEvent(QDropEvent* e) {
-  for (const QUrl& url : e->mimeData()->urls()) {
-    if (url.isLocalFile()) {
-      Q_EMIT fileDropped(url.toLocalFile());
-      break;
-    }
-  }
+  const QString path = firstLocalFile(e->mimeData());
+  if (!path.isEmpty()) { Q_EMIT fileDropped(path); }
 }
 
 }  // namespace atelier::gui
