@@ -5,6 +5,10 @@
 // --python alternates per method: Atelier run, then the Python run of that method, R times (--repeat), so both
 // see the same machine load; the ratio uses the best of the R runs on each side. --stream-cache keeps the
 // corrupted stream in a safetensors file (rebuilt when its recorded settings differ).
+// Step latency instead of the stream (issue 4 "Speed", GPU figures): bench_ctta --step-latency
+// resnet50:224:1,resnet50:224:64,wrn16_4:32:200 [--methods tent] [--iters 20] [--device cuda] times one
+// forwardAndAdapt (prediction + update) per method on random inputs with a randomly initialised network of that
+// architecture (the weights do not change the cost): median and mean ms of --iters calls after one warm-up.
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -17,6 +21,9 @@
 
 #include "atelier/device.h"
 #include "atelier/safetensors.h"
+#include "bench_timing.h"
+#include "ctta/classifier.h"
+#include "ctta/method.h"
 #include "ctta/benchmark.h"
 #include "ctta/dataset.h"
 
@@ -64,6 +71,60 @@ Result<ctta::Stream> loadStream(const std::string& path, const std::string& key)
   return s;
 }
 
+// A randomly initialised classifier: "resnet50" (1000 classes, ImageNet mean/std) or "wrn<depth>_<widen>" (10).
+Result<std::shared_ptr<ctta::Classifier>> randomClassifier(const std::string& arch, int64_t size) {
+  ctta::ModelSpec spec;
+  spec.input_size = size;
+  if (arch == "resnet50") {
+    spec.arch = "resnet50";
+    spec.num_classes = 1000;
+    spec.mean = {0.485, 0.456, 0.406};
+    spec.std = {0.229, 0.224, 0.225};
+  } else if (arch.rfind("wrn", 0) == 0 && std::sscanf(arch.c_str(), "wrn%ld_%ld", &spec.depth, &spec.widen_factor) == 2) {
+    spec.arch = "wideresnet";
+  } else {
+    return Status::InvalidArgument("--step-latency: unknown arch '" + arch + "' (resnet50, wrn<depth>_<widen>)");
+  }
+  ATELIER_ASSIGN_OR_RETURN(std::shared_ptr<ctta::ClassifierNet> net, ctta::makeNet(spec));
+  torch::NoGradGuard no_grad;
+  for (auto& p : net->named_parameters()) {   // He-normal convs/linears; BN affine 1/0
+    at::Tensor t = p.value();
+    if (t.dim() > 1) t.normal_(0, std::sqrt(2.0 / double(t.numel() / t.size(0))));
+    else t.fill_(p.key().size() >= 6 && p.key().compare(p.key().size() - 6, 6, "weight") == 0 ? 1.0 : 0.0);
+  }
+  for (auto& b : net->named_buffers()) b.value().fill_(b.key().find("running_var") != std::string::npos ? 1.0 : 0.0);
+  return std::make_shared<ctta::Classifier>(spec, net);
+}
+
+// --step-latency: one JSON row per (spec, method).
+Result<nlohmann::json> stepLatency(const std::string& specs, const std::vector<std::string>& methods, int iters,
+                                   const c10::Device& dev) {
+  nlohmann::json rows = nlohmann::json::array();
+  std::stringstream ss(specs);
+  for (std::string item; std::getline(ss, item, ',');) {
+    char arch[64] = {0};
+    long size = 0, batch = 0;
+    if (std::sscanf(item.c_str(), "%63[^:]:%ld:%ld", arch, &size, &batch) != 3 || size <= 0 || batch <= 0)
+      return Status::InvalidArgument("--step-latency: '" + item + "' is not ARCH:SIZE:BATCH");
+    ATELIER_ASSIGN_OR_RETURN(std::shared_ptr<ctta::Classifier> clf, randomClassifier(arch, size));
+    clf->to(dev);
+    const at::Tensor x = torch::rand({batch, 3, size, size}, torch::TensorOptions().device(dev));
+    for (const auto& name : methods) {
+      ATELIER_ASSIGN_OR_RETURN(std::unique_ptr<ctta::CttaMethod> m, ctta::makeMethod(name, *clf, {}));
+      Status st;
+      const bench::TimingMs t = bench::timeMs([&]() -> Status {
+        auto r = m->forwardAndAdapt(x);
+        return r.ok() ? Status::Ok() : r.status();
+      }, iters, dev, &st);
+      if (!st.ok()) return st;
+      std::fprintf(stderr, "%-10s %4ld² b%-4ld %-6s median %.2f ms\n", arch, size, batch, name.c_str(), t.median);
+      rows.push_back({{"arch", arch}, {"input", size}, {"batch", batch}, {"method", name}, {"median_ms", t.median},
+                      {"mean_ms", t.mean}, {"iters", t.iters}, {"images_per_s", 1000.0 * batch / t.median}});
+    }
+  }
+  return rows;
+}
+
 // Runs bench/ctta_reference.py for one method on the saved stream; the parsed JSON or null on failure.
 nlohmann::json runPython(const ctta::BenchConfig& cfg, const std::string& stream_path, const std::string& method) {
   const std::string py_out = "/tmp/atelier_ctta_py.json";
@@ -89,7 +150,8 @@ int main(int argc, char** argv) {
                                : ctta::cttaAssetsDir() + "/wrn16_4_cifar10.safetensors";
   cfg.data_path = have_shared ? shared + "/data/cifar10-jpeg.tar.gz" : ctta::cttaAssetsDir() + "/cifar10_test_stream1000.tar.gz";
   std::string methods = "source,bn,tent", device = "cpu", out, stream_cache;
-  int threads = 0, repeat = 1;
+  int threads = 0, repeat = 1, iters = 20;
+  std::string step_latency;
   bool python = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -109,6 +171,8 @@ int main(int argc, char** argv) {
     else if (a == "--repeat") repeat = std::max(1, std::stoi(next()));
     else if (a == "--stream-cache") stream_cache = next();
     else if (a == "--out") out = next();
+    else if (a == "--step-latency") step_latency = next();
+    else if (a == "--iters") iters = std::max(1, std::stoi(next()));
     else { std::cerr << "unknown option " << a << "\n"; return 2; }
   }
   configureThreads(threads);
@@ -118,6 +182,15 @@ int main(int argc, char** argv) {
   auto dev = parseDevice(device);
   if (!dev.ok()) { std::cerr << dev.status().toString() << "\n"; return 1; }
   cfg.device = *dev;
+  if (!step_latency.empty()) {
+    auto rows = stepLatency(step_latency, cfg.methods, iters, cfg.device);
+    if (!rows.ok()) { std::cerr << rows.status().toString() << "\n"; return 1; }
+    nlohmann::json j = {{"bench", "ctta_step_latency"}, {"device", device}, {"threads", at::get_num_threads()},
+                        {"libtorch", libtorchVersion()}, {"step_latency", *rows}};
+    std::cout << j.dump(1) << "\n";
+    if (!out.empty()) std::ofstream(out) << j.dump(1) << "\n";
+    return 0;
+  }
   auto model = ctta::loadClassifier(cfg.model_path);
   if (!model.ok()) { std::cerr << model.status().toString() << "\n"; return 1; }
   (*model)->to(cfg.device);

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "atelier/device.h"
+#include "bench_timing.h"
 #include "edit/compose.h"
 #include "edit/denoise_loop.h"
 #include "edit/inpaint.h"
@@ -65,21 +66,6 @@ Result<std::shared_ptr<EditModel>> randomSd15(const std::string& dir, const c10:
   m->unet->to(dev, dt);
   m->vae->to(dev, at::kFloat);
   return wrapSdModel(m);
-}
-
-double medianMs(const std::function<Status()>& fn, int repeats, const c10::Device& dev, Status* st) {
-  *st = fn();   // warm-up
-  std::vector<double> v;
-  for (int i = 0; i < repeats && st->ok(); ++i) {
-    synchronize(dev);
-    auto t0 = std::chrono::steady_clock::now();
-    *st = fn();
-    synchronize(dev);
-    v.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
-  }
-  if (v.empty()) { return -1; }
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
 }
 
 int run(const Args& a) {
@@ -155,11 +141,11 @@ int run(const Args& a) {
   j["size"] = px;
   j["repeats"] = a.repeats;
   Status st;
-  const double base = medianMs([&] { return plain(nullptr); }, a.repeats, m.device(), &st);
+  const double base = bench::timeMs([&] { return plain(nullptr); }, a.repeats, m.device(), &st).median;
   if (!st.ok()) { std::cerr << "error: " << st.toString() << "\n"; return 1; }
   j["txt2img_ms"] = base;
   for (auto& [name, fn] : cases) {
-    const double ms = medianMs(fn, a.repeats, m.device(), &st);
+    const double ms = bench::timeMs(fn, a.repeats, m.device(), &st).median;
     if (!st.ok()) {
       j["methods"][name] = {{"error", st.toString()}};
       continue;

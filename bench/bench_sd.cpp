@@ -23,6 +23,7 @@
 #include <thread>
 
 #include "atelier/device.h"
+#include "bench_timing.h"
 #include "atelier/module_io.h"
 #include "atelier/safetensors.h"
 #include "sd/model_folder.h"
@@ -46,20 +47,8 @@ struct Args {
 struct Timing { double median_ms, mean_ms; int iters; };
 
 Timing timeIt(const std::function<void()>& fn, int iters, const c10::Device& dev) {
-  fn();   // warm-up
-  synchronize(dev);
-  std::vector<double> ms;
-  for (int i = 0; i < iters; ++i) {
-    auto t0 = std::chrono::steady_clock::now();
-    fn();
-    synchronize(dev);
-    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
-  }
-  std::vector<double> s = ms;
-  std::sort(s.begin(), s.end());
-  double mean = 0;
-  for (double v : ms) mean += v / ms.size();
-  return {s[s.size() / 2], mean, iters};
+  const bench::TimingMs t = bench::timeMs([&] { fn(); return Status::Ok(); }, iters, dev);
+  return {t.median, t.mean, iters};
 }
 
 struct BenchConfig { std::string name; UNetConfig unet; VaeConfig vae; ClipTextConfig text; int64_t size; };

@@ -32,6 +32,12 @@ if has ctta; then   # full protocol: 10,000 images per corruption, batch 200; fa
     --methods "${CTTA_M1:-source,bn,tent,cotta}" --out "$OUT/bench_ctta_cuda_a.json" 2>&1 | tail -n 12
   step "${CTTA_T2:-110}" "$B/bench/bench_ctta" --device cuda --n "${CTTA_N:-10000}" --batch 200 \
     --methods "${CTTA_M2:-vida,eata,vdp}" --out "$OUT/bench_ctta_cuda_b.json" 2>&1 | tail -n 12
+  # Speed (issue 4): one Tent step on ResNet-50 224² b1/b64 and WRN-16-4 b200 (random weights; cost only)
+  step 60 "$B/bench/bench_ctta" --device cuda --step-latency resnet50:224:1,resnet50:224:64,wrn16_4:32:200 \
+    --methods "${CTTA_LAT_M:-tent,source}" --iters 20 --out "$OUT/bench_ctta_step_latency_cuda.json" 2>&1 | tail -n 8
+  # Stability: teacher-student methods over 10 cycles at N = 1000 (Tent/EATA were measured on CPU)
+  step "${CTTA_T3:-240}" "$B/bench/bench_ctta" --device cuda --n 1000 --batch 200 --cycles 10 \
+    --methods "${CTTA_M3:-cotta,vida,vdp}" --out "$OUT/bench_ctta_cuda_cycles10.json" 2>&1 | tail -n 12
 fi
 if has edit; then
   step 60 "$B/bench/bench_edit" --model "$ATELIER_SHARED_DIR/golden/sd15-tiny" --random-sd15 --device cuda \
