@@ -47,7 +47,11 @@ QString channelName(ChannelView c) {
 
 GlViewWindow::GlViewWindow() : imgui_(std::make_unique<ImGuiQtPlatform>()) { frame_clock_.start(); }
 
-GlViewWindow::~GlViewWindow() { cleanupGl(); }
+GlViewWindow::~GlViewWindow() {
+  // The base destructor destroys the context; its aboutToBeDestroyed must not call back into this half-gone object.
+  if (context()) { disconnect(context(), nullptr, this, nullptr); }
+  cleanupGl();
+}
 
 void GlViewWindow::initializeGL() {
   initializeOpenGLFunctions();
