@@ -5,9 +5,8 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QListWidget>
-#include <QPainter>
+#include <QProgressBar>
 #include <QPushButton>
-#include <QStyleOptionProgressBar>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -25,49 +24,6 @@ const char* jobStateName(JobState s) {
   }
 }
 
-// Draws like a QProgressBar, but a new value only schedules a repaint: QProgressBar::setValue repaint()s at
-// once, and with the GL viewport in the window each repaint recomposes the whole window on the GUI thread
-// (30-40 ms under llvmpipe; bench/results/gui_stall_cpu.md).
-class ProgressStrip : public QWidget {
- public:
-  void setState(int maximum, int value, const QString& text) {
-    if (maximum == max_ && value == value_ && text == text_) { return; }
-    max_ = maximum;
-    value_ = value;
-    text_ = text;
-    update();
-  }
-  QSize sizeHint() const override {
-    QStyleOptionProgressBar opt;
-    initOption(&opt);
-    const QFontMetrics fm = fontMetrics();
-    return style()->sizeFromContents(QStyle::CT_ProgressBar, &opt,
-                                     QSize(fm.horizontalAdvance(QLatin1Char('0')) * 7 + 12, fm.height() + 8), this);
-  }
-
- protected:
-  void paintEvent(QPaintEvent*) override {
-    QPainter p(this);
-    QStyleOptionProgressBar opt;
-    initOption(&opt);
-    style()->drawControl(QStyle::CE_ProgressBar, &opt, &p, this);
-  }
-
- private:
-  void initOption(QStyleOptionProgressBar* opt) const {
-    opt->initFrom(this);
-    opt->minimum = 0;
-    opt->maximum = max_;
-    opt->progress = value_;
-    opt->text = text_;
-    opt->textVisible = true;
-    opt->textAlignment = Qt::AlignCenter;
-    opt->state |= QStyle::State_Horizontal;
-  }
-  int max_ = 1, value_ = 0;
-  QString text_ = QStringLiteral("0%");
-};
-
 PipelineDock::PipelineDock(QWidget* parent) : QWidget(parent) {
   auto* lay = new QVBoxLayout(this);
   stages_ = new QComboBox;
@@ -82,9 +38,10 @@ PipelineDock::PipelineDock(QWidget* parent) : QWidget(parent) {
   buttons->addWidget(run_);
   buttons->addWidget(cancel_);
   lay->addLayout(buttons);
-  progress_ = new ProgressStrip;
+  progress_ = new QProgressBar;
   progress_->setObjectName("progress");
-  progress_->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
+  progress_->setRange(0, 1);
+  progress_->setValue(0);
   lay->addWidget(progress_);
   status_ = new QLabel(tr("idle"));
   status_->setObjectName("status");
@@ -159,13 +116,15 @@ JobState PipelineDock::jobState(int64_t index) const {
 int PipelineDock::jobCount() const { return jobs_->count(); }
 
 void PipelineDock::setProgress(int64_t step_done, int64_t step_total, bool busy, int64_t queued) {
-  // No indeterminate (0,0) range: its animation repaints at ~60 Hz, and with the GL viewport in the window
-  // every repaint recomposes the whole window on the GUI thread (bench/results/gui_stall_cpu.md).
+  // No indeterminate (0,0) range: its busy animation repaints at ~60 Hz for the whole job; "running" instead.
   if (busy && step_total > 0) {
-    const int64_t done = std::min(step_done, step_total);
-    progress_->setState(static_cast<int>(step_total), static_cast<int>(done), QString("%1/%2").arg(done).arg(step_total));
+    progress_->setRange(0, static_cast<int>(step_total));
+    progress_->setValue(static_cast<int>(std::min(step_done, step_total)));
+    progress_->setFormat("%v/%m");
   } else {
-    progress_->setState(1, 0, busy ? tr("running") : QString("0%"));
+    progress_->setRange(0, 1);
+    progress_->setValue(0);
+    progress_->setFormat(busy ? tr("running") : QString("%p%"));
   }
   status_->setText(busy ? tr("running — %1 queued").arg(queued) : tr("idle — %1 queued").arg(queued));
 }

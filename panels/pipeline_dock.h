@@ -14,13 +14,13 @@ class QComboBox;
 class QLabel;
 class QListWidget;
 class QListWidgetItem;
+class QProgressBar;
 class QPushButton;
 
 namespace atelier::panels {
 
 enum class JobState { kInvalid = 0, kQueued, kRunning, kDone, kFailed, kCancelled };
 const char* jobStateName(JobState s);   // "queued", "running", ...
-class ProgressStrip;                    // a progress bar that repaints with the next frame (pipeline_dock.cpp)
 
 class PipelineDock : public QWidget {
   Q_OBJECT
@@ -48,7 +48,7 @@ class PipelineDock : public QWidget {
   QComboBox* stages_;
   QPushButton* run_;
   QPushButton* cancel_;
-  ProgressStrip* progress_;
+  QProgressBar* progress_;
   QLabel* status_;
   QListWidget* jobs_;
 };

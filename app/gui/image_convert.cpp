@@ -126,9 +126,9 @@ WorkerTuning defaultWorkerTuning() {
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   if (cores <= 4) {
     t.threads = std::max(1, cores - 1);
-    // Slightly below the GUI: each frame waits for the GL rasteriser (software GL: threads of this process) and
-    // the display server; with the worker at equal priority on 2 busy cores a frame took 30-45 ms wall for 1-4 ms
-    // of GUI-thread CPU (bench/results/gui_stall_cpu.md). Nice 5 did not slow the stage there.
+    // Slightly below the GUI: each GL frame waits for the rasteriser (software GL: threads of this process) and
+    // the display server, which compete with the worker on small machines (bench/results/gui_stall_cpu.md).
+    // Nice 5 did not slow the stage there.
     t.nice = 5;
   }
   t.threads = envInt("ATELIER_GUI_WORKER_THREADS", t.threads);

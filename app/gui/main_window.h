@@ -96,8 +96,8 @@ class MainWindow : public QMainWindow {
   void onError(qint64 index, const QString& message);
   void onTick();
   void showError(const QString& message);
-  // Status-bar text without QStatusBar::showMessage, whose synchronous repaint() recomposes the whole (GL)
-  // window inside the caller; this label repaints with the next frame. timeout_ms 0: stays.
+  // Status-bar text (a label: repaints with the next frame, where QStatusBar::showMessage repaint()s inside the
+  // caller); timeout_ms 0: stays.
   void showStatus(const QString& message, int timeout_ms = 0);
   void setJobDone(int64_t index, int state, const QString& detail);
   void rebuildRecentMenu();

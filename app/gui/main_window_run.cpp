@@ -127,8 +127,7 @@ void MainWindow::onTick() {
   }
   if (ticks_ % 15 == 1) {   // 2 Hz (and on the first tick): profiler copy, memory, HUD; latency panel at 1 Hz
     const ProfileReport rep = bridge_->profile();
-    // Qt Charts flushes the window's pending repaint synchronously from its own posted call, so each chart
-    // update is one more whole-window frame right after this tick (bench/results/gui_stall_cpu.md).
+    // Qt Charts re-lays out its whole scene per update: 1 Hz is plenty for a latency plot.
     if (ticks_ % 30 == 1) { latency_->updateReport(rep, ticks_ * 0.033); }
     HudStats hud;
     hud.stage = currentStage();
@@ -140,9 +139,8 @@ void MainWindow::onTick() {
     viewport_->setHudStats(hud);
     quant_->setMemory(mem, memory_before_change_);
   }
-  // HUD refresh: 6 Hz while busy, 2 Hz idle, on the ticks that also refresh the latency panel (ticks_ % 15 == 1)
-  // so both land in one frame: each frame recomposes the whole window on the GUI thread (30-40 ms under
-  // llvmpipe, bench/results/gui_stall_cpu.md), and two frames back to back stall the loop.
+  // HUD refresh: 6 Hz while busy, 2 Hz idle, on the ticks that also update the HUD stats (ticks_ % 15 == 1).
+  // A GL view frame costs ~16 ms wall under llvmpipe on 2 busy cores (bench/results/gui_stall_cpu.md).
   if (viewport_->hudVisible() && ((p.busy && ticks_ % 5 == 1) || ticks_ % 15 == 1)) { viewport_->requestFrame(); }
 }
 
